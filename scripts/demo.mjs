@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// npm run demo: checkpoints a real counting process, kills it, restores it, and shows it continuing.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { check, checkpoint, restore } from '../dist/src/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'node-criu-demo-'));
+const count = join(work, 'count');
+const readCount = () => Number.parseInt(readFileSync(count, 'utf8'), 10);
+const say = (msg) => console.log(`demo: ${msg}`);
+
+const status = await check();
+if (!status.usable) {
+  for (const p of status.problems) console.error(`demo: [${p.code}] ${p.message}\n      fix: ${p.fix}`);
+  process.exit(1);
+}
+say(`backend ${status.backend}, CRIU ${status.version} at ${status.criuPath}`);
+
+// The victim: a small C program that counts in memory and publishes the count to a file.
+const bin = join(work, 'counter');
+execFileSync('cc', ['-O2', '-o', bin, join(root, 'test/fixtures/counter.c')]);
+const child = spawn(bin, [count], { detached: true, stdio: 'ignore' });
+child.unref();
+const pid = child.pid;
+while (!existsSync(count)) await sleep(10);
+await sleep(1000);
+say(`started counter, pid ${pid}; after 1 s it has counted to ${readCount()}`);
+
+const cp = await checkpoint(pid, { imagesDir: join(work, 'images') });
+const atDump = readCount();
+say(`checkpointed pid ${pid} into ${cp.imagesDir} at count ${atDump}`);
+say(
+  `  CRIU: frozen ${(cp.stats.frozenTimeUs / 1000).toFixed(1)} ms, ${cp.stats.pagesWritten} pages written; the process was killed`,
+);
+await sleep(1000);
+say(
+  `1 s later the process is ${existsSync(`/proc/${pid}`) ? 'STILL ALIVE (unexpected)' : 'gone'} and the count is still ${readCount()}`,
+);
+
+const restored = await restore(cp.imagesDir);
+say(`restored pid ${restored.pid} as a child of this Node process`);
+await sleep(1000);
+const after = readCount();
+say(`1 s after the restore the count is ${after}: it continued from ${atDump}, not from 0`);
+
+restored.kill('SIGTERM');
+const exit = await restored.exited;
+say(
+  `stopped the restored process (${exit.signal}); it was reaped. Done: ${after > atDump ? 'state survived' : 'FAILED'}`,
+);
+process.exit(after > atDump ? 0 : 1);

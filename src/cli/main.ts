@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// The node-criu command line: a thin layer over the library (every command takes --json).
+import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PACKAGE_ROOT } from '../criu/locate.js';
+import { CriuError } from '../errors.js';
+import { check, checkpoint, restore } from '../index.js';
+import { printCheck, printCheckpoint } from './output.js';
+
+const USAGE = `Usage:
+  node-criu check [--json]
+  node-criu dump <pid> -D <dir> [--leave-running] [--shell-job] [--tcp-established]
+                 [--file-locks] [--ext-unix-sk] [--external KEY]... [--json]
+  node-criu restore -D <dir> [--detach] [--inherit-fd KEY=FD]... [--external KEY]... [--json]
+  node-criu install-criu
+Common: --criu PATH (the CRIU binary), --timeout MS, -h/--help.`;
+
+/** A usage mistake: exit code 2 and the usage text. */
+class UsageError extends Error {}
+
+const common = {
+  json: { type: 'boolean' },
+  criu: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs parseArgs, turning its complaints (unknown flag, missing value) into usage errors. */
+function usageErrors<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function integerArg(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a positive integer, got '${value}'.`);
+  return Number(value);
+}
+
+function commonOptions(values: { criu?: string | undefined; timeout?: string | undefined }) {
+  const timeout = integerArg(values.timeout, '--timeout');
+  return { ...(values.criu ? { criuPath: values.criu } : {}), ...(timeout ? { timeout } : {}) };
+}
+
+function emit(json: boolean | undefined, value: unknown, human: () => void): void {
+  if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else human();
+}
+
+async function cmdCheck(args: string[]): Promise<number> {
+  const { values } = usageErrors(() => parseArgs({ args, options: common, strict: true }));
+  const result = await check(commonOptions(values));
+  emit(values.json, result, () => printCheck(result));
+  return result.usable ? 0 : 1;
+}
+
+async function cmdDump(args: string[]): Promise<number> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...common,
+        'images-dir': { type: 'string', short: 'D' },
+        'leave-running': { type: 'boolean' },
+        'shell-job': { type: 'boolean' },
+        'tcp-established': { type: 'boolean' },
+        'file-locks': { type: 'boolean' },
+        'ext-unix-sk': { type: 'boolean' },
+        external: { type: 'string', multiple: true },
+      },
+    }),
+  );
+  if (positionals.length !== 1) throw new UsageError('dump takes exactly one pid.');
+  const pid = integerArg(positionals[0], 'pid') as number;
+  if (!values['images-dir']) throw new UsageError('dump needs -D <dir>.');
+  const cp = await checkpoint(pid, {
+    ...commonOptions(values),
+    imagesDir: values['images-dir'],
+    leaveRunning: values['leave-running'] ?? false,
+    shellJob: values['shell-job'] ?? false,
+    tcpEstablished: values['tcp-established'] ?? false,
+    fileLocks: values['file-locks'] ?? false,
+    extUnixSk: values['ext-unix-sk'] ?? false,
+    external: values.external ?? [],
+  });
+  emit(values.json, cp, () => printCheckpoint(cp));
+  return 0;
+}
+
+async function cmdRestore(args: string[]): Promise<number> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...common,
+        'images-dir': { type: 'string', short: 'D' },
+        detach: { type: 'boolean', short: 'd' },
+        'inherit-fd': { type: 'string', multiple: true },
+        external: { type: 'string', multiple: true },
+      },
+    }),
+  );
+  if (positionals.length > 0) throw new UsageError(`restore takes no positional arguments (got '${positionals[0]}').`);
+  if (!values['images-dir']) throw new UsageError('restore needs -D <dir>.');
+  const inheritFds: Record<string, number> = {};
+  for (const pair of values['inherit-fd'] ?? []) {
+    const at = pair.lastIndexOf('=');
+    if (at <= 0) throw new UsageError(`--inherit-fd takes KEY=FD, got '${pair}'.`);
+    inheritFds[pair.slice(0, at)] = integerArg(pair.slice(at + 1), '--inherit-fd FD') as number;
+  }
+  const restored = await restore(values['images-dir'], {
+    ...commonOptions(values),
+    inheritFds,
+    external: values.external ?? [],
+  });
+  emit(values.json, { pid: restored.pid, pids: restored.pids }, () => console.log(restored.pid));
+  if (values.detach) {
+    // The tree keeps running; it is re-parented when we exit.
+    restored.unref();
+    return 0;
+  }
+  const { code, signal } = await restored.exited;
+  // Like a shell: 128 + the signal number when the root was killed.
+  return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
+
+function cmdInstallCriu(args: string[]): number {
+  const { values } = usageErrors(() => parseArgs({ args, options: common, strict: true }));
+  if (values.help) return usage(0);
+  const r = spawnSync('bash', [join(PACKAGE_ROOT, 'scripts/install-criu.sh')], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+function usage(code: number): number {
+  (code === 0 ? process.stdout : process.stderr).write(`${USAGE}\n`);
+  return code;
+}
+
+const commands: Record<string, (args: string[]) => number | Promise<number>> = {
+  check: cmdCheck,
+  dump: cmdDump,
+  restore: cmdRestore,
+  'install-criu': cmdInstallCriu,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') return usage(name ? 0 : 2);
+  const command = commands[name];
+  const json = rest.includes('--json');
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}'.`);
+    if (rest.includes('-h') || rest.includes('--help')) return usage(0);
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`node-criu: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    const e = error as Error & { code?: string; logPath?: string };
+    if (json) {
+      const detail =
+        error instanceof CriuError
+          ? { code: e.code, message: e.message, logPath: e.logPath }
+          : { code: e.code, message: e.message };
+      process.stderr.write(`${JSON.stringify({ error: detail })}\n`);
+    } else {
+      process.stderr.write(`node-criu: ${e.code ? `[${e.code}] ` : ''}${e.message}\n`);
+    }
+    return error instanceof TypeError || error instanceof RangeError ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

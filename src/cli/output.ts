@@ -1,0 +1,29 @@
+// Human-readable output of the CLI (the --json output is the library's objects as they are).
+import type { Checkpoint, CheckResult } from '../types.js';
+
+export function printCheck(result: CheckResult): void {
+  console.log(`backend:  ${result.backend}`);
+  console.log(`criu:     ${result.criuPath ?? '(not found)'}${result.version ? ` (version ${result.version})` : ''}`);
+  if (result.features) {
+    const f = result.features;
+    console.log(`features: mem_track=${f.memTrack} lazy_pages=${f.lazyPages} pidfd_store=${f.pidfdStore}`);
+  }
+  console.log(`usable:   ${result.usable ? 'yes' : 'no'}`);
+  for (const p of result.problems) console.log(`problem:  [${p.code}] ${p.message}\n          fix: ${p.fix}`);
+}
+
+export function printCheckpoint(cp: Checkpoint): void {
+  console.log(
+    `checkpointed pid ${cp.pid} (${cp.pids.length} process${cp.pids.length === 1 ? '' : 'es'}) into ${cp.imagesDir}`,
+  );
+  console.log(`tree:     ${cp.pids.join(' ')}`);
+  console.log(`state:    ${cp.leftRunning ? 'left running' : 'killed after the dump'}`);
+  if (cp.stats) {
+    const s = cp.stats;
+    const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+    console.log(
+      `stats:    frozen ${ms(s.frozenTimeUs)} (freezing ${ms(s.freezingTimeUs)}, memdump ${ms(s.memdumpTimeUs)}, memwrite ${ms(s.memwriteTimeUs)}), ${s.pagesWritten} pages written`,
+    );
+  }
+  console.log(`log:      ${cp.logPath}`);
+}

@@ -1,0 +1,119 @@
+// check() on real CRIU: is there a CRIU, is it new enough, does `criu check` pass, are we allowed.
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CriuError } from '../errors.js';
+import { RequestType } from '../gen/criu_rpc_pb.js';
+import { CriuRpcClient, criuOptions } from '../rpc/client.js';
+import type { CheckOptions, CheckResult, Problem } from '../types.js';
+import { LOG_LEVEL } from './checkpoint.js';
+import { locateCriu } from './locate.js';
+import { meaningfulErrors, readLogErrors } from './log.js';
+import { formatVersion, isSupportedVersion, MIN_VERSION } from './runtime.js';
+
+const CAP_SYS_ADMIN = 21n;
+const CAP_CHECKPOINT_RESTORE = 40n;
+
+/** Root, or the capabilities CRIU needs instead (CAP_CHECKPOINT_RESTORE needs Linux 5.9). */
+export function privilegeProblem(): Problem | undefined {
+  if (process.getuid?.() === 0) return undefined;
+  let caps = 0n;
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s*([0-9a-f]+)$/m);
+    caps = line?.[1] ? BigInt(`0x${line[1]}`) : 0n;
+  } catch {
+    // No /proc: treated as no capabilities.
+  }
+  const has = (cap: bigint) => (caps >> cap) & 1n;
+  if (has(CAP_SYS_ADMIN) || has(CAP_CHECKPOINT_RESTORE)) return undefined;
+  return {
+    code: 'NOT_PERMITTED',
+    message: 'Not running as root and without CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN.',
+    fix: 'Run as root, or grant CAP_CHECKPOINT_RESTORE, CAP_SYS_PTRACE and CAP_SYS_RESOURCE (CRIU then runs in its unprivileged mode, with fewer features).',
+  };
+}
+
+function problemFrom(error: unknown): Problem {
+  if (error instanceof CriuError) {
+    const fix =
+      error.code === 'CRIU_NOT_FOUND' || error.code === 'CRIU_TOO_OLD'
+        ? "Run 'npm run install-criu' (root, Debian/Ubuntu), or install CRIU >= 4.1 and set CRIU_BIN."
+        : 'See the message.';
+    return { code: error.code, message: error.message, fix };
+  }
+  const e = error as { code?: string; message?: string };
+  if (e.code === 'NATIVE_ADDON_MISSING') {
+    return {
+      code: 'UNSUPPORTED',
+      message: e.message ?? 'native addon missing',
+      fix: "Run 'npm run build:native' (needs python3, make and g++).",
+    };
+  }
+  return { code: 'UNSUPPORTED', message: String(e.message ?? error), fix: 'See the message.' };
+}
+
+export async function criuCheck(options: CheckOptions): Promise<CheckResult> {
+  const result: CheckResult = {
+    backend: 'criu',
+    usable: false,
+    version: undefined,
+    criuPath: undefined,
+    features: undefined,
+    problems: [],
+  };
+  const privileges = privilegeProblem();
+  if (privileges) result.problems.push(privileges);
+  if (process.platform !== 'linux') {
+    result.problems.push({
+      code: 'UNSUPPORTED',
+      message: `CRIU needs Linux; this is ${process.platform}.`,
+      fix: 'Use the simulator backend here.',
+    });
+    return result;
+  }
+  try {
+    const client = new CriuRpcClient(locateCriu(options.criuPath, 'check').path);
+    result.criuPath = client.criuPath;
+    const version = await client.version();
+    result.version = formatVersion(version);
+    if (!isSupportedVersion(version)) {
+      result.problems.push({
+        code: 'CRIU_TOO_OLD',
+        message: `CRIU ${result.version} is older than ${MIN_VERSION.major}.${MIN_VERSION.minor}.`,
+        fix: "Run 'npm run install-criu', or install CRIU >= 4.1 and set CRIU_BIN.",
+      });
+      return result;
+    }
+    const features = await client.featureCheck();
+    result.features = { memTrack: features.memTrack, lazyPages: features.lazyPages, pidfdStore: features.pidfdStore };
+    if (!privileges) {
+      const failure = await kernelCheck(client);
+      if (failure) result.problems.push(failure);
+    }
+  } catch (error) {
+    result.problems.push(problemFrom(error));
+  }
+  result.usable = result.problems.length === 0;
+  return result;
+}
+
+/** CRIU's own CHECK request (`criu check`): kernel features it cannot work without. */
+async function kernelCheck(client: CriuRpcClient): Promise<Problem | undefined> {
+  const workDir = await mkdtemp(join(tmpdir(), 'node-criu-check-'));
+  const fd = openSync(workDir, 'r');
+  try {
+    const opts = criuOptions({ workDirFd: fd, logLevel: LOG_LEVEL, logFile: 'check.log' });
+    const { response } = await client.call(RequestType.CHECK, opts, { operation: 'check' });
+    if (response.success) return undefined;
+    const errors = meaningfulErrors(await readLogErrors(join(workDir, 'check.log')));
+    return {
+      code: 'UNSUPPORTED',
+      message: `'criu check' fails on this kernel: ${errors.slice(0, 3).join('; ') || 'no reason logged'}`,
+      fix: 'Use a kernel with the features CRIU lists, or a newer CRIU.',
+    };
+  } finally {
+    closeSync(fd);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,86 @@
+// checkpoint() on real CRIU: a DUMP request, then the tree and CRIU's stats read back.
+import { join } from 'node:path';
+import { CriuError } from '../errors.js';
+import { RequestType } from '../gen/criu_rpc_pb.js';
+import { readProcessTree } from '../images/pstree.js';
+import { readDumpStats } from '../images/stats.js';
+import { criuOptions } from '../rpc/client.js';
+import type { Checkpoint, CheckpointOptions } from '../types.js';
+import { explainFailure } from './explain.js';
+import { discardImages, prepareImagesDir } from './images-dir.js';
+import { processExists } from './pids.js';
+import { criuClient } from './runtime.js';
+
+const LOG_FILE = 'dump.log';
+/** CRIU's most detailed level: the log is what explains a failure. */
+export const LOG_LEVEL = 4;
+
+export async function criuCheckpoint(pid: number, options: CheckpointOptions): Promise<Checkpoint> {
+  const client = await criuClient(options.criuPath, 'checkpoint');
+  if (!processExists(pid)) {
+    throw new CriuError('NO_SUCH_PROCESS', `Cannot checkpoint pid ${pid}: no such process.`, {
+      operation: 'checkpoint',
+      pid,
+    });
+  }
+  const imagesDir = await prepareImagesDir(options.imagesDir);
+  const logPath = join(imagesDir, LOG_FILE);
+  const opts = criuOptions({
+    imagesDir,
+    pid,
+    leaveRunning: options.leaveRunning ?? false,
+    shellJob: options.shellJob ?? false,
+    tcpEstablished: options.tcpEstablished ?? false,
+    fileLocks: options.fileLocks ?? false,
+    extUnixSk: options.extUnixSk ?? false,
+    external: [...(options.external ?? [])],
+    logLevel: LOG_LEVEL,
+    logFile: LOG_FILE,
+    // Notifications are the points where an abort rolls the dump back cleanly.
+    notifyScripts: true,
+    ...(options.ghostLimit === undefined ? {} : { ghostLimit: options.ghostLimit }),
+  });
+  let failure: CriuError | undefined;
+  try {
+    const { response, refusal } = await client.call(RequestType.DUMP, opts, {
+      operation: 'checkpoint',
+      hooks: options.hooks,
+      signal: options.signal,
+      timeout: options.timeout,
+      logPath,
+    });
+    if (refusal) {
+      failure = new CriuError(
+        'ABORTED',
+        `The checkpoint of pid ${pid} was stopped by the ${refusal.notification} hook.`,
+        {
+          operation: 'checkpoint',
+          pid,
+          logPath,
+          cause: refusal.error,
+        },
+      );
+    } else if (!response.success) {
+      failure = await explainFailure(response, { operation: 'checkpoint', pid, logPath, fallback: 'DUMP_FAILED' });
+    }
+  } catch (error) {
+    failure =
+      error instanceof CriuError
+        ? error
+        : new CriuError('DUMP_FAILED', String(error), { operation: 'checkpoint', pid, cause: error });
+  }
+  if (failure) {
+    await discardImages(imagesDir, LOG_FILE);
+    throw failure;
+  }
+  const tree = await readProcessTree(imagesDir);
+  return {
+    imagesDir,
+    pid,
+    pids: tree.map((t) => t.pid),
+    tree,
+    leftRunning: options.leaveRunning ?? false,
+    stats: await readDumpStats(imagesDir),
+    logPath,
+  };
+}

@@ -1,0 +1,49 @@
+// Prepares the directory a checkpoint is written to, and cleans up after a failed one.
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CriuError } from '../errors.js';
+
+/** A new private dir, or the caller's (created 0700 if missing; it must be empty). */
+export async function prepareImagesDir(requested: string | undefined): Promise<string> {
+  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-'));
+  await mkdir(requested, { recursive: true, mode: 0o700 });
+  const entries = await readdir(requested);
+  if (entries.length > 0) {
+    throw new CriuError(
+      'INVALID_IMAGES',
+      `Images dir ${requested} is not empty (${entries.length} entries): a checkpoint never overwrites another. Use a new directory.`,
+      { operation: 'checkpoint' },
+    );
+  }
+  return requested;
+}
+
+/**
+ * After a failed dump, removes every image so that what is left cannot be restored by mistake;
+ * CRIU's log stays for diagnosis. The dir was empty before the dump, so all of it is ours.
+ */
+export async function discardImages(dir: string, keep: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (name !== keep) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** INVALID_IMAGES unless `dir` looks like a CRIU checkpoint. */
+export async function assertCheckpointDir(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new CriuError('INVALID_IMAGES', `Images dir ${dir} does not exist or is not a directory.`, {
+      operation: 'restore',
+    });
+  }
+  const names = new Set(await readdir(dir));
+  const missing = ['inventory.img', 'pstree.img'].filter((n) => !names.has(n));
+  if (missing.length > 0) {
+    throw new CriuError(
+      'INVALID_IMAGES',
+      `${dir} is not a complete checkpoint: ${missing.join(' and ')} missing. Was the checkpoint interrupted?`,
+      { operation: 'restore' },
+    );
+  }
+}

@@ -1,0 +1,26 @@
+// Reads what went wrong from CRIU's own log (level 4), which says far more than cr_errmsg.
+import { readFile } from 'node:fs/promises';
+
+/** A line CRIU logs on every run here and that never explains a failure. */
+const HARMLESS = [/rlimit: Can't setup RLIMIT_NOFILE/];
+
+/** Every `Error (file:line): ...` line of the log, without the timestamp, in order. */
+export async function readLogErrors(logPath: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(logPath, 'utf8');
+  } catch {
+    return [];
+  }
+  const errors: string[] = [];
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('Error (');
+    if (at >= 0) errors.push(line.slice(at).trim());
+  }
+  return errors;
+}
+
+/** The errors that can explain a failure (the harmless rlimit line removed). */
+export function meaningfulErrors(errors: readonly string[]): string[] {
+  return errors.filter((line) => !HARMLESS.some((re) => re.test(line)));
+}

@@ -1,0 +1,90 @@
+// restore() on real CRIU: wait for the pids, RESTORE as our child (rst_sibling), watch the root.
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CriuError } from '../errors.js';
+import { RequestType } from '../gen/criu_rpc_pb.js';
+import { readProcessTree } from '../images/pstree.js';
+import { loadNative } from '../native.js';
+import { criuOptions } from '../rpc/client.js';
+import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
+import type { RestoredProcess, RestoreOptions } from '../types.js';
+import { LOG_LEVEL } from './checkpoint.js';
+import { explainFailure } from './explain.js';
+import { assertCheckpointDir } from './images-dir.js';
+import { pidHolder, waitForPidsFree } from './pids.js';
+import { CriuRestoredProcess } from './restored-process.js';
+import { criuClient } from './runtime.js';
+
+const LOG_FILE = 'restore.log';
+const DEFAULT_PID_WAIT_MS = 5000;
+/** A freed pid stays unusable for 1-2 s on this kernel: CRIU fails with EEXIST meanwhile. */
+const PID_RETRY_MS = 150;
+
+export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
+  const client = await criuClient(options.criuPath, 'restore');
+  await assertCheckpointDir(imagesDir);
+  const tree = await readProcessTree(imagesDir);
+  const pids = [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
+  const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
+  await waitForPidsFree(pids, deadline, options.signal);
+
+  const inherit = Object.entries(options.inheritFds ?? {});
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'node-criu-restore-')));
+  const logPath = join(workDir, LOG_FILE);
+  // CRIU opens work_dir_fd through /proc/<our pid>/fd, so it must stay open during the call.
+  const workDirFd = openSync(workDir, 'r');
+  const opts = criuOptions({
+    imagesDir,
+    workDirFd,
+    rstSibling: true,
+    logLevel: LOG_LEVEL,
+    logFile: LOG_FILE,
+    notifyScripts: true,
+    external: [...(options.external ?? [])],
+    inheritFd: inherit.map(([key], i) => ({ key, fd: FIRST_INHERITED_FD + i })),
+    joinNs: (options.joinNs ?? []).map((j) => ({
+      ns: j.ns,
+      nsFile: j.nsFile,
+      ...(j.extraOpt ? { extraOpt: j.extraOpt } : {}),
+    })),
+  });
+  let rootPid: number;
+  try {
+    for (;;) {
+      const { response, refusal } = await client.call(RequestType.RESTORE, opts, {
+        operation: 'restore',
+        hooks: options.hooks,
+        signal: options.signal,
+        timeout: options.timeout,
+        inheritFds: inherit.map(([, fd]) => fd),
+        logPath,
+      });
+      if (refusal) {
+        throw new CriuError('ABORTED', `The restore of ${imagesDir} was stopped by the ${refusal.notification} hook.`, {
+          operation: 'restore',
+          logPath,
+          cause: refusal.error,
+        });
+      }
+      if (response.success && response.restore) {
+        rootPid = response.restore.pid;
+        break;
+      }
+      const error = await explainFailure(response, { operation: 'restore', logPath, fallback: 'RESTORE_FAILED' });
+      if (error.code === 'PID_IN_USE' && Date.now() < deadline && pids.every((p) => pidHolder(p) === undefined)) {
+        await sleep(PID_RETRY_MS);
+        continue;
+      }
+      throw error;
+    }
+  } finally {
+    closeSync(workDirFd);
+  }
+  // Watch before anything else can happen: the root may already have exited (a zombie is fine).
+  const watcher = loadNative().watchProcess(rootPid);
+  if (options.workDir === undefined) await rm(workDir, { recursive: true, force: true });
+  return new CriuRestoredProcess(watcher, [rootPid, ...tree.slice(1).map((t) => t.pid)]);
+}

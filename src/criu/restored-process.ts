@@ -1,0 +1,38 @@
+// A restored tree's root as a handle: its exit (reaped through a pidfd) and signals.
+import { constants } from 'node:os';
+import type { ProcessWatcher } from '../native.js';
+import type { ExitStatus, RestoredProcess } from '../types.js';
+
+export function signalNumber(signal: NodeJS.Signals | number): number {
+  if (typeof signal === 'number') return signal;
+  const n = constants.signals[signal];
+  if (n === undefined) throw new TypeError(`Unknown signal '${signal}'.`);
+  return n;
+}
+
+/** Wraps the native pidfd watcher: libuv never reaps a child it did not spawn, so we do. */
+export class CriuRestoredProcess implements RestoredProcess {
+  readonly pid: number;
+  readonly pids: number[];
+  readonly exited: Promise<ExitStatus>;
+  readonly #watcher: ProcessWatcher;
+
+  constructor(watcher: ProcessWatcher, pids: number[]) {
+    this.#watcher = watcher;
+    this.pid = watcher.pid;
+    this.pids = pids;
+    this.exited = watcher.exited.then(({ code, signal }) => ({ code, signal }));
+  }
+
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
+    return this.#watcher.kill(signalNumber(signal));
+  }
+
+  unref(): void {
+    this.#watcher.unref();
+  }
+
+  ref(): void {
+    this.#watcher.ref();
+  }
+}

@@ -1,0 +1,50 @@
+// CRIU's own timing and page counters, from stats-dump.img / stats-restore.img.
+import { join } from 'node:path';
+import { StatsEntrySchema } from '../gen/criu_images_pb.js';
+import { MAGIC, readEntries } from './image-file.js';
+
+/** What CRIU measured while dumping. Times in microseconds. */
+export interface DumpStats {
+  freezingTimeUs: number;
+  frozenTimeUs: number;
+  memdumpTimeUs: number;
+  memwriteTimeUs: number;
+  pagesScanned: number;
+  pagesWritten: number;
+  pagesSkippedParent: number;
+}
+
+/** What CRIU measured while restoring. Times in microseconds. */
+export interface RestoreStats {
+  forkingTimeUs: number;
+  restoreTimeUs: number;
+  pagesRestored: number;
+}
+
+async function readStats(file: string) {
+  return (await readEntries(file, MAGIC.STATS, StatsEntrySchema))[0];
+}
+
+export async function readDumpStats(dir: string): Promise<DumpStats | undefined> {
+  const dump = (await readStats(join(dir, 'stats-dump.img')))?.dump;
+  if (!dump) return undefined;
+  return {
+    freezingTimeUs: dump.freezingTime,
+    frozenTimeUs: dump.frozenTime,
+    memdumpTimeUs: dump.memdumpTime,
+    memwriteTimeUs: dump.memwriteTime,
+    pagesScanned: Number(dump.pagesScanned),
+    pagesWritten: Number(dump.pagesWritten),
+    pagesSkippedParent: Number(dump.pagesSkippedParent),
+  };
+}
+
+export async function readRestoreStats(dir: string): Promise<RestoreStats | undefined> {
+  const restore = (await readStats(join(dir, 'stats-restore.img')))?.restore;
+  if (!restore) return undefined;
+  return {
+    forkingTimeUs: restore.forkingTime,
+    restoreTimeUs: restore.restoreTime,
+    pagesRestored: Number(restore.pagesRestored),
+  };
+}

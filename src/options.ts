@@ -1,0 +1,153 @@
+// Validates every option of every operation in one place, catching misspellings early.
+import type { CheckOptions, CheckpointOptions, RestoreOptions } from './types.js';
+
+type Check = (value: unknown, name: string) => void;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`Option '${name}' must be ${expected}, got ${value === null ? 'null' : typeof value}.`);
+}
+
+const boolean: Check = (v, n) => {
+  if (typeof v !== 'boolean') fail(n, 'a boolean', v);
+};
+const string: Check = (v, n) => {
+  if (typeof v !== 'string' || v.length === 0) fail(n, 'a non-empty string', v);
+};
+const stringList: Check = (v, n) => {
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0)) {
+    fail(n, 'an array of non-empty strings', v);
+  }
+};
+function integer(min: number, max: number): Check {
+  return (v, n) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(n, 'an integer', v);
+    if (v < min || v > max) throw new RangeError(`Option '${n}' must be between ${min} and ${max}, got ${v}.`);
+  };
+}
+const milliseconds = integer(1, 2 ** 31 - 1);
+const fdNumber = integer(0, 2 ** 31 - 1);
+const signal: Check = (v, n) => {
+  if (!(v instanceof AbortSignal)) fail(n, 'an AbortSignal', v);
+};
+const hooks: Check = (v, n) => {
+  if (!isObject(v)) fail(n, 'an object of hook functions', v);
+  for (const [key, hook] of Object.entries(v)) {
+    if (!HOOK_NAMES.has(key)) unknown(`${n}.${key}`, HOOK_NAMES);
+    if (typeof hook !== 'function') fail(`${n}.${key}`, 'a function', hook);
+  }
+};
+const inheritFds: Check = (v, n) => {
+  if (!isObject(v)) fail(n, 'an object mapping CRIU keys to fds', v);
+  for (const [key, fd] of Object.entries(v)) fdNumber(fd, `${n}['${key}']`);
+};
+const joinNs: Check = (v, n) => {
+  if (!Array.isArray(v)) fail(n, 'an array of { ns, nsFile, extraOpt? }', v);
+  v.forEach((entry: unknown, i) => {
+    if (!isObject(entry)) fail(`${n}[${i}]`, 'an object { ns, nsFile, extraOpt? }', entry);
+    validateShape(entry, { ns: string, nsFile: string, extraOpt: string }, `${n}[${i}]`, ['ns', 'nsFile']);
+  });
+};
+
+const HOOK_NAMES = new Set([
+  'preStream',
+  'preDump',
+  'postDump',
+  'preRestore',
+  'postRestore',
+  'networkLock',
+  'networkUnlock',
+  'setupNamespaces',
+  'postSetupNamespaces',
+  'preResume',
+  'postResume',
+  'orphanPtsMaster',
+  'statusReady',
+  'queryExtFiles',
+]);
+
+const common = { criuPath: string };
+const operation = { ...common, hooks, signal, timeout: milliseconds };
+
+export const CHECK_OPTIONS = { ...common };
+export const CHECKPOINT_OPTIONS = {
+  ...operation,
+  imagesDir: string,
+  leaveRunning: boolean,
+  shellJob: boolean,
+  tcpEstablished: boolean,
+  fileLocks: boolean,
+  external: stringList,
+  extUnixSk: boolean,
+  ghostLimit: integer(0, 2 ** 32 - 1),
+};
+export const RESTORE_OPTIONS = {
+  ...operation,
+  inheritFds,
+  external: stringList,
+  joinNs,
+  pidWaitTimeout: integer(0, 600_000),
+  workDir: string,
+};
+
+/** Edit distance, for "did you mean" on misspelt option names. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function unknown(name: string, known: Iterable<string>): never {
+  const leaf = name.slice(name.lastIndexOf('.') + 1);
+  const best = [...known]
+    .map((k) => ({ k, d: distance(leaf.toLowerCase(), k.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d)[0];
+  const hint = best && best.d <= 3 ? ` Did you mean '${best.k}'?` : '';
+  throw new TypeError(`Unknown option '${name}'.${hint}`);
+}
+
+function validateShape(
+  value: Record<string, unknown>,
+  shape: Record<string, Check>,
+  prefix: string,
+  required: readonly string[] = [],
+): void {
+  for (const [key, v] of Object.entries(value)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    const check = shape[key];
+    if (!check) unknown(name, Object.keys(shape));
+    if (v !== undefined) check(v, name);
+  }
+  for (const key of required) {
+    if (value[key] === undefined) throw new TypeError(`Option '${prefix}.${key}' is required.`);
+  }
+}
+
+function validate<T>(options: unknown, shape: Record<string, Check>, what: string): T {
+  if (options === undefined) return {} as T;
+  if (!isObject(options)) throw new TypeError(`${what} options must be an object.`);
+  validateShape(options, shape, '');
+  return options as T;
+}
+
+export const validateCheckOptions = (o: unknown) => validate<CheckOptions>(o, CHECK_OPTIONS, 'check');
+export const validateCheckpointOptions = (o: unknown) =>
+  validate<CheckpointOptions>(o, CHECKPOINT_OPTIONS, 'checkpoint');
+export const validateRestoreOptions = (o: unknown) => validate<RestoreOptions>(o, RESTORE_OPTIONS, 'restore');
+
+/** A pid argument: a positive integer. */
+export function validatePid(pid: unknown): number {
+  if (typeof pid !== 'number' || !Number.isInteger(pid))
+    throw new TypeError(`pid must be an integer, got ${typeof pid}.`);
+  if (pid < 1 || pid > 4_194_304) throw new RangeError(`pid must be between 1 and 4194304, got ${pid}.`);
+  return pid;
+}

@@ -1,0 +1,258 @@
+// CRIU's RPC requests as async calls: one swrk child per call (or per kept-open session),
+// abort and timeout turned into a clean stop at the next notification, then a kill.
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { CriuError, type CriuOperation } from '../errors.js';
+import {
+  type Features,
+  type Options,
+  OptionsSchema,
+  RequestSchema,
+  RequestType,
+  type Response,
+  type Version,
+} from '../gen/criu_rpc_pb.js';
+import { type ExchangeResult, exchange } from './conversation.js';
+import type { Hooks } from './hooks.js';
+import { SwrkSession } from './swrk.js';
+
+export type OptionsInit = MessageInitShape<typeof OptionsSchema>;
+
+/** The request fields besides type and opts. */
+export interface RequestExtras {
+  keepOpen?: boolean;
+  /** For WAIT_PID. */
+  pid?: number;
+  features?: { memTrack?: boolean; lazyPages?: boolean; pidfdStore?: boolean };
+}
+
+export interface CallOptions {
+  operation: CriuOperation;
+  hooks?: Hooks | undefined;
+  signal?: AbortSignal | undefined;
+  /** Milliseconds before the call is stopped with TIMEOUT. */
+  timeout?: number | undefined;
+  /** Our fds passed into CRIU at 4, 5, ... (see FIRST_INHERITED_FD). */
+  inheritFds?: readonly number[] | undefined;
+  /**
+   * After abort/timeout, how long CRIU may take to reach its next notification (where it rolls
+   * back cleanly) before it is killed. Killing CRIU mid-dump can leave its parasite in the target,
+   * so the default is generous.
+   */
+  killGraceMs?: number | undefined;
+  /** CRIU's log of this call, named in errors. */
+  logPath?: string | undefined;
+}
+
+export interface CallResult extends ExchangeResult {
+  /** What CRIU wrote on stderr (crashes, messages before the log was opened). */
+  stderr: string;
+}
+
+const DEFAULT_KILL_GRACE_MS = 10_000;
+
+function stopError(code: 'ABORTED' | 'TIMEOUT', options: CallOptions, cause?: unknown): CriuError {
+  const what =
+    code === 'TIMEOUT'
+      ? `timed out after ${options.timeout} ms`
+      : `was aborted${options.signal?.reason instanceof Error ? ` (${options.signal.reason.message})` : ''}`;
+  return new CriuError(code, `The ${options.operation} ${what}; CRIU was stopped.`, {
+    operation: options.operation,
+    logPath: options.logPath,
+    cause: cause ?? options.signal?.reason,
+  });
+}
+
+/** Builds criu_opts; images_dir_fd is required by the protocol, -1 meaning "use images_dir". */
+export function criuOptions(init: OptionsInit = {}): Options {
+  return create(OptionsSchema, { imagesDirFd: -1, ...init });
+}
+
+/**
+ * A kept-open swrk connection, for request sequences CRIU allows on one connection
+ * (VERSION, FEATURE_CHECK, CPUINFO_*, PAGE_SERVER*, then WAIT_PID for a page server child).
+ */
+export class RpcSession {
+  readonly #swrk: SwrkSession;
+  readonly #operation: CriuOperation;
+
+  constructor(swrk: SwrkSession, operation: CriuOperation) {
+    this.#swrk = swrk;
+    this.#operation = operation;
+  }
+
+  async request(type: RequestType, opts?: Options, extra: RequestExtras = {}): Promise<Response> {
+    const request = create(RequestSchema, { keepOpen: true, ...extra, type, ...(opts ? { opts } : {}) });
+    const { response } = await exchange(this.#swrk.transport, request, { operation: this.#operation });
+    return response;
+  }
+
+  /** PAGE_SERVER_CHLD: a page server run by a child of this swrk (wait for it with waitPid). */
+  async pageServerChild(opts: Options): Promise<PageServerInfo> {
+    return pageServerInfo(await this.request(RequestType.PAGE_SERVER_CHLD, opts), 'page-server');
+  }
+
+  /** WAIT_PID: waits for a child of this swrk (a page server child) and returns its wait status. */
+  async waitPid(pid: number): Promise<number> {
+    const response = await this.request(RequestType.WAIT_PID, undefined, { pid });
+    if (!response.success) throw requestFailed('wait-pid', response);
+    return response.status;
+  }
+
+  close(): Promise<unknown> {
+    return this.#swrk.close();
+  }
+}
+
+export interface PageServerInfo {
+  pid: number;
+  port: number;
+}
+
+function pageServerInfo(response: Response, operation: CriuOperation): PageServerInfo {
+  if (!response.success || !response.pageServer) throw requestFailed(operation, response);
+  return { pid: response.pageServer.pid, port: response.pageServer.port };
+}
+
+export class CriuRpcClient {
+  readonly criuPath: string;
+
+  constructor(criuPath: string) {
+    this.criuPath = criuPath;
+  }
+
+  /** Opens a kept-open session (close it when done). */
+  async session(operation: CriuOperation): Promise<RpcSession> {
+    return new RpcSession(await SwrkSession.start(this.criuPath), operation);
+  }
+
+  /**
+   * Runs one request on its own swrk child. A hook's refusal and a failed reply are returned
+   * (the caller knows how to explain them); abort, timeout and protocol failures throw.
+   */
+  async call(
+    type: RequestType,
+    opts: Options | undefined,
+    options: CallOptions,
+    extra: RequestExtras = {},
+  ): Promise<CallResult> {
+    if (options.signal?.aborted) throw stopError('ABORTED', options);
+    const swrk = await SwrkSession.start(this.criuPath, { inheritFds: options.inheritFds });
+    let stop: 'ABORTED' | 'TIMEOUT' | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const requestStop = (code: 'ABORTED' | 'TIMEOUT') => {
+      if (stop) return;
+      stop = code;
+      killTimer = setTimeout(() => swrk.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    };
+    const onAbort = () => requestStop('ABORTED');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timeoutTimer =
+      options.timeout === undefined ? undefined : setTimeout(() => requestStop('TIMEOUT'), options.timeout);
+    try {
+      const request = create(RequestSchema, { ...extra, type, ...(opts ? { opts } : {}) });
+      let result: ExchangeResult;
+      try {
+        result = await exchange(swrk.transport, request, {
+          operation: options.operation,
+          hooks: options.hooks,
+          shouldStop: () => stop !== undefined,
+        });
+      } catch (error) {
+        if (stop) throw stopError(stop, options, error);
+        throw withStderr(error, swrk);
+      }
+      if (stop && !result.response.success) throw stopError(stop, options);
+      return { ...result, stderr: swrk.stderr };
+    } finally {
+      clearTimeout(timeoutTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      await swrk.close();
+      clearTimeout(killTimer);
+    }
+  }
+
+  async version(): Promise<Version> {
+    const { response } = await this.call(RequestType.VERSION, undefined, { operation: 'version' });
+    if (!response.success || !response.version) throw requestFailed('version', response);
+    return response.version;
+  }
+
+  /** Which optional features this CRIU and kernel have (all are asked for). */
+  async featureCheck(): Promise<Features> {
+    const { response } = await this.call(
+      RequestType.FEATURE_CHECK,
+      undefined,
+      { operation: 'feature-check' },
+      { features: { memTrack: true, lazyPages: true, pidfdStore: true } },
+    );
+    if (!response.success || !response.features) throw requestFailed('feature-check', response);
+    return response.features;
+  }
+
+  /**
+   * PRE_DUMP (or SINGLE_PRE_DUMP with `single`), refused up front when FEATURE_CHECK says the
+   * kernel cannot track memory: CRIU would otherwise abort mid-way and leave its parasite mapped
+   * in the target.
+   */
+  async preDump(opts: Options, options: Omit<CallOptions, 'operation'> = {}, single = false): Promise<CallResult> {
+    const features = await this.featureCheck();
+    if (!features.memTrack) {
+      throw new CriuError(
+        'UNSUPPORTED',
+        'Pre-dump needs memory change tracking, which this kernel lacks (CONFIG_MEM_SOFT_DIRTY is off; FEATURE_CHECK mem_track=false). Use a full checkpoint instead.',
+        { operation: 'pre-dump', pid: opts.pid || undefined },
+      );
+    }
+    return this.call(single ? RequestType.SINGLE_PRE_DUMP : RequestType.PRE_DUMP, opts, {
+      ...options,
+      operation: 'pre-dump',
+    });
+  }
+
+  /** PAGE_SERVER: starts a daemon page server (it exits after serving one dump). */
+  async pageServer(opts: Options): Promise<PageServerInfo> {
+    const { response } = await this.call(RequestType.PAGE_SERVER, opts, { operation: 'page-server' });
+    return pageServerInfo(response, 'page-server');
+  }
+
+  /** CPUINFO_DUMP: records this CPU's features into cpuinfo.img of the images dir. */
+  async cpuinfoDump(opts: Options): Promise<void> {
+    const { response } = await this.call(RequestType.CPUINFO_DUMP, opts, { operation: 'cpuinfo-dump' });
+    if (!response.success) throw requestFailed('cpuinfo-dump', response);
+  }
+
+  /** CPUINFO_CHECK: whether images made on the CPU of cpuinfo.img can be restored on this one. */
+  async cpuinfoCheck(opts: Options): Promise<boolean> {
+    const { response } = await this.call(RequestType.CPUINFO_CHECK, opts, { operation: 'cpuinfo-check' });
+    return response.success;
+  }
+}
+
+/** A generic failure of a request whose reply carries no more than success=false. */
+export function requestFailed(operation: CriuOperation, response: Response, logPath?: string): CriuError {
+  return new CriuError(
+    'REQUEST_FAILED',
+    `CRIU could not serve the ${operation} request.${logPath ? ` See ${logPath}.` : ''}`,
+    {
+      operation,
+      criuErrno: response.crErrno || undefined,
+      logPath,
+    },
+  );
+}
+
+function withStderr(error: unknown, swrk: SwrkSession): unknown {
+  const exit = swrk.exitStatus;
+  if (error instanceof CriuError && error.code === 'PROTOCOL' && (swrk.stderr || exit)) {
+    const how = exit?.signal ? `killed by ${exit.signal}` : exit ? `exited with code ${exit.code}` : 'went away';
+    return new CriuError(
+      'PROTOCOL',
+      `${error.message} (CRIU ${how}${swrk.stderr ? `: ${swrk.stderr.trim().split('\n').at(-1)}` : ''})`,
+      {
+        operation: error.operation,
+        cause: error,
+      },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,124 @@
+// The request/notify loop of CRIU's RPC: one request out, notifications answered, one reply in.
+import { closeSync } from 'node:fs';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { CriuError, type CriuOperation } from '../errors.js';
+import {
+  OptionsSchema,
+  type Request,
+  RequestSchema,
+  RequestType,
+  type Response,
+  ResponseSchema,
+} from '../gen/criu_rpc_pb.js';
+import { type HookContext, type Hooks, hookNameOf, type NotificationName } from './hooks.js';
+import type { PacketTransport } from './transport.js';
+
+export interface ExchangeOptions {
+  operation: CriuOperation;
+  hooks?: Hooks | undefined;
+  /** Polled at each notification: once true, CRIU is told to stop (a clean rollback point). */
+  shouldStop?: (() => boolean) | undefined;
+}
+
+export interface ExchangeResult {
+  response: Response;
+  /** Set when a hook threw or returned false, so the operation was refused on our side. */
+  refusal?: { notification: NotificationName; error: unknown } | undefined;
+  /** True when a notification was answered "stop" because shouldStop() said so. */
+  stopped: boolean;
+}
+
+function protocolError(operation: CriuOperation, message: string, cause?: unknown): CriuError {
+  return new CriuError('PROTOCOL', message, { operation, cause });
+}
+
+function closeAll(fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed by a hook that took ownership without saying so: nothing to free.
+    }
+  }
+}
+
+/**
+ * Sends `request` and drives the conversation to CRIU's final reply. Hooks run at each
+ * notification; their failure (or `shouldStop`) answers `notify_success=false`, which CRIU turns
+ * into a rollback and a failed reply, returned here with the reason.
+ */
+export async function exchange(
+  transport: PacketTransport,
+  request: Request,
+  options: ExchangeOptions,
+): Promise<ExchangeResult> {
+  const { operation } = options;
+  const typeName = RequestType[request.type];
+  await transport.send(toBinary(RequestSchema, request));
+  let refusal: ExchangeResult['refusal'];
+  let stopped = false;
+  for (;;) {
+    const packet = await transport.receive();
+    if (packet === null) {
+      throw protocolError(operation, `CRIU exited before answering the ${typeName} request`);
+    }
+    let response: Response;
+    try {
+      response = fromBinary(ResponseSchema, packet.data);
+    } catch (cause) {
+      closeAll(packet.fds);
+      throw protocolError(operation, `CRIU sent an undecodable ${packet.data.byteLength}-byte packet`, cause);
+    }
+    if (response.type === RequestType.NOTIFY) {
+      const context: HookContext = {
+        notification: (response.notify?.script ?? '') as NotificationName,
+        pid: response.notify?.pid || undefined,
+        fds: [...packet.fds],
+      };
+      let success = true;
+      let external: readonly string[] = [];
+      if (refusal || options.shouldStop?.()) {
+        success = false;
+      } else {
+        try {
+          const verdict = await runHook(options.hooks, context);
+          if (verdict === false) throw new Error(`the ${context.notification} hook returned false`);
+          if (Array.isArray(verdict)) external = verdict;
+        } catch (error) {
+          success = false;
+          refusal = { notification: context.notification, error };
+        }
+      }
+      // Checked again after the hook: a stop requested while it ran must not be answered "go on".
+      if (options.shouldStop?.()) {
+        success = false;
+        stopped = true;
+      }
+      closeAll(context.fds);
+      const answer = create(RequestSchema, { type: RequestType.NOTIFY, notifySuccess: success });
+      // query-ext-files is answered with the externals to add, in opts.
+      if (external.length > 0) answer.opts = create(OptionsSchema, { imagesDirFd: -1, external: [...external] });
+      await transport.send(toBinary(RequestSchema, answer));
+      continue;
+    }
+    closeAll(packet.fds);
+    if (response.type === request.type) return { response, refusal, stopped };
+    if (response.type === RequestType.EMPTY) {
+      throw protocolError(
+        operation,
+        `CRIU rejected the ${typeName} request as invalid (${response.crErrmsg || 'no reason given'})`,
+      );
+    }
+    throw protocolError(
+      operation,
+      `CRIU answered ${typeName} with a ${RequestType[response.type] ?? response.type} reply`,
+    );
+  }
+}
+
+async function runHook(hooks: Hooks | undefined, context: HookContext): Promise<unknown> {
+  const name = hookNameOf(context.notification);
+  if (!hooks || !name) return undefined;
+  const hook = hooks[name] as ((c: HookContext) => unknown) | undefined;
+  return hook ? await hook(context) : undefined;
+}

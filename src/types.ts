@@ -1,0 +1,118 @@
+// The public shapes of node-criu's API, shared by every backend.
+import type { CriuErrorCode } from './errors.js';
+import type { TreeTask } from './images/pstree.js';
+import type { DumpStats } from './images/stats.js';
+import type { Hooks } from './rpc/hooks.js';
+
+export type { TreeTask } from './images/pstree.js';
+export type { DumpStats, RestoreStats } from './images/stats.js';
+export type { Hook, HookContext, Hooks, QueryExtFilesHook } from './rpc/hooks.js';
+
+/** Options every operation accepts. */
+export interface CommonOptions {
+  /** The CRIU binary to use; otherwise CRIU_BIN, the project's `.criu/`, then PATH. */
+  criuPath?: string;
+}
+
+export interface CheckOptions extends CommonOptions {}
+
+/** Something that stops checkpoint/restore from working here, and what to do about it. */
+export interface Problem {
+  code: CriuErrorCode;
+  message: string;
+  fix: string;
+}
+
+export interface CheckResult {
+  backend: 'criu' | 'sim';
+  /** True when nothing in `problems` prevents checkpoint and restore. */
+  usable: boolean;
+  /** CRIU's version, e.g. `'4.2.1'`, when a CRIU could be run. */
+  version: string | undefined;
+  criuPath: string | undefined;
+  /** Optional kernel/CRIU features (from FEATURE_CHECK). */
+  features: { memTrack: boolean; lazyPages: boolean; pidfdStore: boolean } | undefined;
+  problems: Problem[];
+}
+
+export interface OperationOptions extends CommonOptions {
+  /** Called at each of CRIU's notifications; returning false or throwing aborts. */
+  hooks?: Hooks;
+  /** Aborting stops CRIU (rollback at its next notification, then a kill): error ABORTED. */
+  signal?: AbortSignal;
+  /** Milliseconds before the operation is stopped like an abort: error TIMEOUT. */
+  timeout?: number;
+}
+
+export interface CheckpointOptions extends OperationOptions {
+  /** Where images go; created 0700 if missing, must be empty. Default: a new private temp dir. */
+  imagesDir?: string;
+  /** Keep the tree running after the dump (default: it is killed, as with `criu dump`). */
+  leaveRunning?: boolean;
+  /** The root is not a session leader (its session/terminal belong to someone else). */
+  shellJob?: boolean;
+  /** Dump established TCP connections (they are locked while the tree is frozen). */
+  tcpEstablished?: boolean;
+  /** Dump file locks. */
+  fileLocks?: boolean;
+  /** Resources CRIU must not dump but record as external, by CRIU key (e.g. `unix[1234]`). */
+  external?: readonly string[];
+  /** Allow unix sockets connected outside the tree. */
+  extUnixSk?: boolean;
+  /** Largest deleted-but-open file CRIU copies into the images, in bytes (CRIU: 1 MiB). */
+  ghostLimit?: number;
+}
+
+export interface Checkpoint {
+  imagesDir: string;
+  /** The root pid that was checkpointed. */
+  pid: number;
+  /** Every pid of the tree, root first. */
+  pids: number[];
+  tree: TreeTask[];
+  /** True when the tree was left running (`leaveRunning`). */
+  leftRunning: boolean;
+  /** CRIU's own measurements of the dump. */
+  stats: DumpStats | undefined;
+  /** CRIU's log of the dump (level 4). */
+  logPath: string;
+}
+
+/** Restore into an existing namespace, e.g. `{ ns: 'ipc', nsFile: '/proc/1234/ns/ipc' }`. */
+export interface JoinNamespace {
+  ns: string;
+  nsFile: string;
+  extraOpt?: string;
+}
+
+export interface RestoreOptions extends OperationOptions {
+  /** Put our fd `value` where the image has resource `key` (CRIU inherit-fd keys, e.g. `pipe:[123]`). */
+  inheritFds?: Readonly<Record<string, number>>;
+  /** External resources the restore provides, by CRIU key. */
+  external?: readonly string[];
+  joinNs?: readonly JoinNamespace[];
+  /** How long to wait for the image's pids to become free before PID_IN_USE (ms, default 5000). */
+  pidWaitTimeout?: number;
+  /** Where CRIU's restore log goes. Default: a new private temp dir, removed after a success. */
+  workDir?: string;
+}
+
+export interface ExitStatus {
+  /** The exit code, or null if the process was killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A restored tree whose root is a child of this process. */
+export interface RestoredProcess {
+  pid: number;
+  /** Every pid of the restored tree, root first. */
+  pids: number[];
+  /** Settles when the root exits; it is reaped, so no zombie is left. */
+  exited: Promise<ExitStatus>;
+  /** Sends a signal to the root (default SIGTERM); false if it has already exited. */
+  kill(signal?: NodeJS.Signals | number): boolean;
+  /** Lets Node exit while the restored process still runs. */
+  unref(): void;
+  ref(): void;
+}

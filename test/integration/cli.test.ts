@@ -1,0 +1,69 @@
+// The CLI end to end: dump a setsid'd process, restore it detached, and errors with exit codes.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { alive, killAll, readCount, scratchDir, startCounter, waitForCount, waitGone } from '../helpers/victims.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const skip = skipUnlessCriu;
+const cleanup: number[] = [];
+after(() => killAll(cleanup));
+
+async function nodeCriu(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('node-criu dump then restore --detach: the tree keeps running after the CLI exits', { skip }, async () => {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  cleanup.push(victim.pid);
+  const images = join(dir, 'images');
+  const dump = await nodeCriu('dump', String(victim.pid), '-D', images, '--json');
+  assert.equal(dump.code, 0, dump.stderr);
+  assert.deepEqual(JSON.parse(dump.stdout).pids, [victim.pid]);
+  await waitGone(victim.pid);
+  const atDump = readCount(victim.stateFile);
+
+  const restored = await nodeCriu('restore', '-D', images, '--detach');
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.equal(Number(restored.stdout.trim()), victim.pid);
+  assert.ok(alive(victim.pid), 'still running after the CLI exited');
+  await waitForCount(victim.stateFile, atDump + 20);
+});
+
+test('node-criu check --json reports usable', { skip }, async () => {
+  const r = await nodeCriu('check', '--json');
+  assert.equal(r.code, 0);
+  assert.equal(JSON.parse(r.stdout).usable, true);
+});
+
+test('CLI errors: usage mistakes exit 2, failures exit 1 with the code', async () => {
+  const unknown = await nodeCriu('dump', '12', '-D', '/tmp/x', '--leave-runnin');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Unknown option '--leave-runnin'/);
+  const noDir = await nodeCriu('dump', '12');
+  assert.equal(noDir.code, 2);
+  assert.match(noDir.stderr, /dump needs -D <dir>/);
+  const badPid = await nodeCriu('dump', 'abc', '-D', '/tmp/x');
+  assert.equal(badPid.code, 2);
+  const command = await nodeCriu('frobnicate');
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /unknown command 'frobnicate'/);
+});
+
+test('CLI failure: dumping a missing pid exits 1 with NO_SUCH_PROCESS in JSON', { skip }, async () => {
+  const r = await nodeCriu('dump', '4000000', '-D', join(scratchDir(), 'x'), '--json');
+  assert.equal(r.code, 1);
+  assert.equal(JSON.parse(r.stderr).error.code, 'NO_SUCH_PROCESS');
+});
