@@ -26,7 +26,7 @@ async function readStats(file: string) {
 }
 
 export async function readDumpStats(dir: string): Promise<DumpStats | undefined> {
-  const dump = (await readStats(join(dir, 'stats-dump.img')))?.dump;
+  const dump = (await readStats(join(dir, 'stats-dump')))?.dump;
   if (!dump) return undefined;
   return {
     freezingTimeUs: dump.freezingTime,
@@ -40,7 +40,7 @@ export async function readDumpStats(dir: string): Promise<DumpStats | undefined>
 }
 
 export async function readRestoreStats(dir: string): Promise<RestoreStats | undefined> {
-  const restore = (await readStats(join(dir, 'stats-restore.img')))?.restore;
+  const restore = (await readStats(join(dir, 'stats-restore')))?.restore;
   if (!restore) return undefined;
   return {
     forkingTimeUs: restore.forkingTime,

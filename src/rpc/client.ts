@@ -13,6 +13,7 @@ import {
 } from '../gen/criu_rpc_pb.js';
 import { type ExchangeResult, exchange } from './conversation.js';
 import type { Hooks } from './hooks.js';
+import { listenerPid } from './listener-pid.js';
 import { SwrkSession } from './swrk.js';
 
 export type OptionsInit = MessageInitShape<typeof OptionsSchema>;
@@ -67,6 +68,16 @@ export function criuOptions(init: OptionsInit = {}): Options {
   return create(OptionsSchema, { imagesDirFd: -1, ...init });
 }
 
+/** Requests CRIU serves without closing the connection; it refuses keep_open on any other. */
+const KEEP_OPEN_TYPES: ReadonlySet<RequestType> = new Set([
+  RequestType.VERSION,
+  RequestType.FEATURE_CHECK,
+  RequestType.CPUINFO_DUMP,
+  RequestType.CPUINFO_CHECK,
+  RequestType.PAGE_SERVER,
+  RequestType.PAGE_SERVER_CHLD,
+]);
+
 /**
  * A kept-open swrk connection, for request sequences CRIU allows on one connection
  * (VERSION, FEATURE_CHECK, CPUINFO_*, PAGE_SERVER*, then WAIT_PID for a page server child).
@@ -81,7 +92,8 @@ export class RpcSession {
   }
 
   async request(type: RequestType, opts?: Options, extra: RequestExtras = {}): Promise<Response> {
-    const request = create(RequestSchema, { keepOpen: true, ...extra, type, ...(opts ? { opts } : {}) });
+    const keepOpen = KEEP_OPEN_TYPES.has(type);
+    const request = create(RequestSchema, { keepOpen, ...extra, type, ...(opts ? { opts } : {}) });
     const { response } = await exchange(this.#swrk.transport, request, { operation: this.#operation });
     return response;
   }
@@ -209,10 +221,14 @@ export class CriuRpcClient {
     });
   }
 
-  /** PAGE_SERVER: starts a daemon page server (it exits after serving one dump). */
+  /**
+   * PAGE_SERVER: starts a daemon page server (it exits after serving one dump). CRIU 4.2 answers
+   * pid 0 for the daemon, so the pid is then found from the port it listens on.
+   */
   async pageServer(opts: Options): Promise<PageServerInfo> {
     const { response } = await this.call(RequestType.PAGE_SERVER, opts, { operation: 'page-server' });
-    return pageServerInfo(response, 'page-server');
+    const info = pageServerInfo(response, 'page-server');
+    return info.pid > 0 ? info : { ...info, pid: listenerPid(info.port) ?? 0 };
   }
 
   /** CPUINFO_DUMP: records this CPU's features into cpuinfo.img of the images dir. */

@@ -102,7 +102,7 @@ export async function exchange(
       continue;
     }
     closeAll(packet.fds);
-    if (response.type === request.type) return { response, refusal, stopped };
+    if (response.type === replyType(request.type)) return { response, refusal, stopped };
     if (response.type === RequestType.EMPTY) {
       throw protocolError(
         operation,
@@ -114,6 +114,11 @@ export async function exchange(
       `CRIU answered ${typeName} with a ${RequestType[response.type] ?? response.type} reply`,
     );
   }
+}
+
+/** CRIU answers a request with a reply of the same type, except PAGE_SERVER_CHLD. */
+function replyType(type: RequestType): RequestType {
+  return type === RequestType.PAGE_SERVER_CHLD ? RequestType.PAGE_SERVER : type;
 }
 
 async function runHook(hooks: Hooks | undefined, context: HookContext): Promise<unknown> {

@@ -87,7 +87,10 @@ test('PAGE_SERVER receives the pages of a dump sent to it', { skip }, async () =
     { operation: 'checkpoint' },
   );
   assert.equal(response.success, true);
-  assert.ok(readdirSync(pagesDir).some((f) => /^pages-\d+\.img$/.test(f)), 'pages landed on the page server');
+  assert.ok(
+    readdirSync(pagesDir).some((f) => /^pages-\d+\.img$/.test(f)),
+    'pages landed on the page server',
+  );
   assert.ok(!readdirSync(dir).some((f) => /^pages-\d+\.img$/.test(f)), 'no pages written locally');
   await waitGone(server.pid); // the page server exits after serving one dump
 });

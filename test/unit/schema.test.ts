@@ -18,7 +18,7 @@ test('a DUMP request encodes with the protocol field numbers', () => {
     hex(toBinary(RequestSchema, req)),
     `0801` +
       `12` +
-      `24` +
+      `21` +
       `08ffffffffffffffffff01` +
       `10ac02` +
       `1801` +
@@ -58,7 +58,7 @@ test('a response from hand-written bytes decodes: restore pid, errno, notify', (
   // type=RESTORE, success=true, restore{pid=4242}, cr_errno=17, notify{script="post-restore", pid=9}
   const script = Buffer.from('post-restore').toString('hex');
   const bytes = Buffer.from(
-    ['0802', '1001', '2203', '08f221', '3811', '2a10', `0a0c${script}`, '1009'].join(''),
+    ['0802', '1001', '2203', '089221', '3811', '2a10', `0a0c${script}`, '1009'].join(''),
     'hex',
   );
   const resp = fromBinary(ResponseSchema, bytes);

@@ -1,0 +1,55 @@
+// The module's per-environment instance (Napi::Addon): its exports and the state they share.
+#include "addon.h"
+
+#include <unistd.h>
+
+#include "fd_flags.h"
+#include "pid_watcher.h"
+#include "seqpacket.h"
+#include "seqpacket_io.h"
+#include "subreaper.h"
+#include "system_error.h"
+
+namespace node_criu {
+
+NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
+  Napi::Function seqpacket = Seqpacket::DefineClass(env);
+  seqpacket_class_ = Napi::Persistent(seqpacket);
+  DefineAddon(exports,
+              {
+                  InstanceValue("Seqpacket", seqpacket, napi_enumerable),
+                  InstanceValue("PidWatcher", PidWatcher::DefineClass(env), napi_enumerable),
+                  InstanceMethod<&NodeCriuAddon::SeqpacketPair>("seqpacketPair", napi_enumerable),
+                  InstanceValue("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"),
+                                napi_enumerable),
+                  InstanceValue("getCloexec", Napi::Function::New(env, GetCloexec, "getCloexec"),
+                                napi_enumerable),
+                  InstanceValue("setChildSubreaper",
+                                Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"),
+                                napi_enumerable),
+              });
+}
+
+Napi::Value NodeCriuAddon::SeqpacketPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (int error = OpenSeqpacketPair(fds)) throw SystemError(env, error, "socketpair");
+  Napi::Object ours;
+  try {
+    // The constructor owns fds[0] from the call on, and closes it if it throws.
+    ours = seqpacket_class_.New({Napi::Number::New(env, fds[0])});
+  } catch (...) {
+    close(fds[1]);
+    throw;
+  }
+  Napi::Array pair = Napi::Array::New(env, 2);
+  pair.Set(0u, ours);
+  pair.Set(1u, Napi::Number::New(env, fds[1]));
+  return pair;
+}
+
+}  // namespace node_criu
+
+// The macro pastes the class name into an identifier, so it needs an unqualified name.
+using NodeCriuAddon = node_criu::NodeCriuAddon;
+NODE_API_ADDON(NodeCriuAddon)
