@@ -28,7 +28,9 @@ export type CriuErrorCode =
   /** The images dir is missing, not a checkpoint, or not usable for this operation. */
   | 'INVALID_IMAGES'
   /** An image file is malformed (bad magic, truncated entry, absurd length): see `file`/`offset`. */
-  | 'IMAGE_CORRUPT';
+  | 'IMAGE_CORRUPT'
+  /** The images do not match their manifest (missing, truncated, altered or extra files). */
+  | 'IMAGE_INTEGRITY';
 
 export type CriuOperation =
   | 'check'

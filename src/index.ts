@@ -12,6 +12,8 @@ import type {
 
 export type { Backend } from './backend.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
+export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
+export { type VerifyResult, verifyImages } from './integrity/verify.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
 export type * from './types.js';

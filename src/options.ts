@@ -81,6 +81,7 @@ export const CHECKPOINT_OPTIONS = {
   external: stringList,
   extUnixSk: boolean,
   ghostLimit: integer(0, 2 ** 32 - 1),
+  digest: boolean,
 };
 export const RESTORE_OPTIONS = {
   ...operation,
@@ -89,6 +90,7 @@ export const RESTORE_OPTIONS = {
   joinNs,
   pidWaitTimeout: integer(0, 600_000),
   workDir: string,
+  verify: boolean,
 };
 
 /** Edit distance, for "did you mean" on misspelt option names. */

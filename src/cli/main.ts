@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
-import { check, checkpoint, restore } from '../index.js';
+import { check, checkpoint, restore, verifyImages } from '../index.js';
 import { printCheck, printCheckpoint } from './output.js';
 
 const USAGE = `Usage:
@@ -14,6 +14,7 @@ const USAGE = `Usage:
   node-criu dump <pid> -D <dir> [--leave-running] [--shell-job] [--tcp-established]
                  [--file-locks] [--ext-unix-sk] [--external KEY]... [--json]
   node-criu restore -D <dir> [--detach] [--inherit-fd KEY=FD]... [--external KEY]... [--json]
+  node-criu verify -D <dir> [--json]
   node-criu install-criu
 Common: --criu PATH (the CRIU binary), --timeout MS, -h/--help.`;
 
@@ -133,6 +134,25 @@ async function cmdRestore(args: string[]): Promise<number> {
   return code ?? 128 + (signal ? constants.signals[signal] : 0);
 }
 
+async function cmdVerify(args: string[]): Promise<number> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { ...common, 'images-dir': { type: 'string', short: 'D' } },
+    }),
+  );
+  if (positionals.length > 0 || !values['images-dir']) throw new UsageError('verify needs -D <dir> and nothing else.');
+  const result = await verifyImages(values['images-dir']);
+  emit(values.json, { ok: true, ...result }, () =>
+    console.log(
+      `${values['images-dir']}: OK, ${Object.keys(result.manifest.files).length} files, ${result.digestsChecked} SHA-256 digests matched (${result.bytesHashed} bytes)`,
+    ),
+  );
+  return 0;
+}
+
 function cmdInstallCriu(args: string[]): number {
   const { values } = usageErrors(() => parseArgs({ args, options: common, strict: true }));
   if (values.help) return usage(0);
@@ -149,6 +169,7 @@ const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   check: cmdCheck,
   dump: cmdDump,
   restore: cmdRestore,
+  verify: cmdVerify,
   'install-criu': cmdInstallCriu,
 };
 

@@ -4,12 +4,13 @@ import { CriuError } from '../errors.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
+import { recordManifest } from '../integrity/record.js';
 import { criuOptions } from '../rpc/client.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { explainFailure } from './explain.js';
 import { discardImages, prepareImagesDir } from './images-dir.js';
 import { processExists } from './pids.js';
-import { criuClient } from './runtime.js';
+import { criuClient, verifiedVersion } from './runtime.js';
 
 const LOG_FILE = 'dump.log';
 /** CRIU's most detailed level: the log is what explains a failure. */
@@ -74,12 +75,23 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     throw failure;
   }
   const tree = await readProcessTree(imagesDir);
+  const pids = tree.map((t) => t.pid);
+  const leftRunning = options.leaveRunning ?? false;
+  // Last: the manifest marks the checkpoint complete, so nothing before it can pass for one.
+  await recordManifest(imagesDir, {
+    backend: 'criu',
+    criuVersion: await verifiedVersion(client.criuPath),
+    pid,
+    pids,
+    leftRunning,
+    digest: options.digest ?? true,
+  });
   return {
     imagesDir,
     pid,
-    pids: tree.map((t) => t.pid),
+    pids,
     tree,
-    leftRunning: options.leaveRunning ?? false,
+    leftRunning,
     stats: await readDumpStats(imagesDir),
     logPath,
   };

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
+import { verifyImages } from '../integrity/verify.js';
 import { loadNative } from '../native.js';
 import { criuOptions } from '../rpc/client.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
@@ -26,6 +27,7 @@ const PID_RETRY_MS = 150;
 export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
   await assertCheckpointDir(imagesDir);
+  if (options.verify ?? true) await verifyImages(imagesDir);
   const tree = await readProcessTree(imagesDir);
   const pids = [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);

@@ -43,3 +43,8 @@ export async function criuClient(criuPath: string | undefined, operation: CriuOp
   await check;
   return client;
 }
+
+/** The version text of a binary criuClient() has verified. */
+export function verifiedVersion(criuPath: string): Promise<string> | undefined {
+  return verified.get(criuPath);
+}

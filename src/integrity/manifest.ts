@@ -1,0 +1,84 @@
+// The checkpoint manifest (node-criu.json): what was checkpointed and a digest of every image.
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CriuError } from '../errors.js';
+import type { FileDigest } from './digest.js';
+
+export const MANIFEST_NAME = 'node-criu.json';
+export const MANIFEST_FORMAT = 'node-criu-checkpoint/1';
+
+/** Files in an images dir that are not images: never listed, never verified. */
+export const NOT_IMAGES: ReadonlySet<string> = new Set([
+  MANIFEST_NAME,
+  'dump.log',
+  // CRIU writes this into the images dir it restores from.
+  'stats-restore',
+]);
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  /** Written last, after CRIU succeeded: its presence marks a complete checkpoint. */
+  complete: true;
+  createdAt: string;
+  backend: 'criu' | 'sim';
+  criuVersion: string | undefined;
+  pid: number;
+  pids: number[];
+  leftRunning: boolean;
+  /** Per image file: its size, and its SHA-256 unless the checkpoint was made with `digest: false`. */
+  files: Record<string, FileDigest | { size: number }>;
+}
+
+/** A file name that stays inside the images dir: no separators, no `.`/`..`. */
+export function isPlainName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}
+
+function invalid(dir: string, why: string): CriuError {
+  return new CriuError('IMAGE_INTEGRITY', `The manifest of ${dir} is invalid: ${why}.`, {
+    operation: 'read-images',
+    file: join(dir, MANIFEST_NAME),
+  });
+}
+
+/** Writes the manifest atomically (temp file + rename), readable by the owner only. */
+export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
+  const temp = join(dir, `.${MANIFEST_NAME}.tmp`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, join(dir, MANIFEST_NAME));
+}
+
+/** The manifest of `dir`, or undefined if it has none; IMAGE_INTEGRITY if it is malformed. */
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_NAME), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid(dir, 'it is not JSON');
+  }
+  const m = value as Partial<Manifest>;
+  if (typeof m !== 'object' || m === null || m.format !== MANIFEST_FORMAT)
+    throw invalid(dir, `format is not ${MANIFEST_FORMAT}`);
+  if (m.complete !== true) throw invalid(dir, 'the checkpoint is not marked complete');
+  if (typeof m.files !== 'object' || m.files === null) throw invalid(dir, 'it lists no files');
+  for (const [name, entry] of Object.entries(m.files)) {
+    if (!isPlainName(name)) throw invalid(dir, `file name '${name}' would leave the images dir`);
+    if (typeof entry?.size !== 'number' || ('sha256' in entry && !/^[0-9a-f]{64}$/.test(String(entry.sha256)))) {
+      throw invalid(dir, `the entry of '${name}' is malformed`);
+    }
+  }
+  return m as Manifest;
+}

@@ -1,0 +1,55 @@
+// Checks an images dir against its manifest: every image present, same size, same digest.
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CriuError } from '../errors.js';
+import { digestFile, mapLimit } from './digest.js';
+import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
+
+export interface VerifyResult {
+  manifest: Manifest;
+  /** How many files had their digest compared (0 when the checkpoint was made without digests). */
+  digestsChecked: number;
+  bytesHashed: number;
+}
+
+function tampered(dir: string, file: string, why: string): CriuError {
+  return new CriuError(
+    'IMAGE_INTEGRITY',
+    `Refusing ${dir}: ${file} ${why}. The checkpoint was altered or damaged after it was made; restore it only if you trust it (verify: false).`,
+    { operation: 'read-images', file: join(dir, file) },
+  );
+}
+
+/**
+ * Verifies `dir` against its manifest. Fails with IMAGE_INTEGRITY naming the first bad file:
+ * missing, truncated or grown, altered, replaced by a symlink, or an image the manifest lacks.
+ */
+export async function verifyImages(dir: string): Promise<VerifyResult> {
+  const manifest = await readManifest(dir);
+  if (!manifest) {
+    throw new CriuError(
+      'IMAGE_INTEGRITY',
+      `${dir} has no ${MANIFEST_NAME}: it was not made by node-criu, or its checkpoint did not complete. Pass verify: false to restore it without verification.`,
+      { operation: 'read-images', file: join(dir, MANIFEST_NAME) },
+    );
+  }
+  const listed = Object.entries(manifest.files);
+  for (const name of await readdir(dir)) {
+    if (!NOT_IMAGES.has(name) && !(name in manifest.files)) throw tampered(dir, name, 'is not part of the checkpoint');
+  }
+  let bytesHashed = 0;
+  let digestsChecked = 0;
+  await mapLimit(listed, 4, async ([name, expected]) => {
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (!info) throw tampered(dir, name, 'is missing');
+    if (!info.isFile()) throw tampered(dir, name, 'is not a regular file');
+    if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);
+    if ('sha256' in expected) {
+      const actual = await digestFile(join(dir, name));
+      bytesHashed += actual.size;
+      digestsChecked++;
+      if (actual.sha256 !== expected.sha256) throw tampered(dir, name, 'does not match its SHA-256');
+    }
+  });
+  return { manifest, digestsChecked, bytesHashed };
+}

@@ -1,0 +1,130 @@
+// Tamper detection: a checkpoint whose images were altered, cut or mixed cannot be restored by default.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type Checkpoint, checkpoint, isCriuError, restore, verifyImages } from '../../src/index.js';
+import { MANIFEST_NAME } from '../../src/integrity/manifest.js';
+import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
+
+const skip = skipUnlessCriu;
+const cleanup: number[] = [];
+after(() => killAll(cleanup));
+let original: Checkpoint;
+let stateFile: string;
+
+before(async () => {
+  if (skip) return;
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  cleanup.push(victim.pid);
+  stateFile = victim.stateFile;
+  original = await checkpoint(victim.pid, { imagesDir: join(dir, 'images'), leaveRunning: true });
+});
+
+/** A copy of the checkpoint to damage (the original stays intact for the other cases). */
+function copy(): string {
+  const dir = join(scratchDir(), 'images');
+  cpSync(original.imagesDir, dir, { recursive: true });
+  return dir;
+}
+
+async function refused(dir: string, file: string, why: RegExp): Promise<void> {
+  await assert.rejects(restore(dir), (e) => {
+    assert.ok(isCriuError(e, 'IMAGE_INTEGRITY'), String(e));
+    assert.equal(e.file, join(dir, file));
+    assert.match(e.message, why);
+    return true;
+  });
+}
+
+test('the manifest lists every image with its SHA-256; verify accepts the untouched checkpoint', { skip }, async () => {
+  const manifest = JSON.parse(readFileSync(join(original.imagesDir, MANIFEST_NAME), 'utf8'));
+  const images = readdirSync(original.imagesDir).filter((n) => n !== MANIFEST_NAME && n !== 'dump.log');
+  assert.deepEqual(Object.keys(manifest.files).sort(), images.sort());
+  assert.equal(manifest.pid, original.pid);
+  const result = await verifyImages(original.imagesDir);
+  assert.equal(result.digestsChecked, images.length);
+});
+
+test('one flipped byte in the pages is refused, naming the file', { skip }, async () => {
+  const dir = copy();
+  const pages = readdirSync(dir).find((n) => /^pages-\d+\.img$/.test(n)) as string;
+  const fd = openSync(join(dir, pages), 'r+');
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, 100);
+  writeSync(fd, Buffer.from([(byte[0] ?? 0) ^ 0x01]), 0, 1, 100);
+  closeSync(fd);
+  await refused(dir, pages, /does not match its SHA-256/);
+});
+
+test('a deleted image is refused', { skip }, async () => {
+  const dir = copy();
+  rmSync(join(dir, 'files.img'));
+  await refused(dir, 'files.img', /is missing/);
+});
+
+test('a truncated image is refused', { skip }, async () => {
+  const dir = copy();
+  const mm = readdirSync(dir).find((n) => n.startsWith('mm-')) as string;
+  truncateSync(join(dir, mm), 10);
+  await refused(dir, mm, /has 10 bytes/);
+});
+
+test('an image the checkpoint did not have is refused', { skip }, async () => {
+  const dir = copy();
+  writeFileSync(join(dir, 'core-999.img'), 'x');
+  await refused(dir, 'core-999.img', /not part of the checkpoint/);
+});
+
+test('a manifest naming a file outside the images dir is refused', { skip }, async () => {
+  const dir = copy();
+  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8'));
+  manifest.files['../../etc/passwd'] = { size: 1 };
+  writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify(manifest));
+  await assert.rejects(
+    restore(dir),
+    (e) => isCriuError(e, 'IMAGE_INTEGRITY') && /would leave the images dir/.test(e.message),
+  );
+});
+
+test('without a manifest restore refuses unless verify: false', { skip }, async () => {
+  const dir = copy();
+  rmSync(join(dir, MANIFEST_NAME));
+  await assert.rejects(restore(dir), (e) => isCriuError(e, 'IMAGE_INTEGRITY') && /verify: false/.test(e.message));
+  killAll([original.pid]);
+  const restored = await restore(dir, { verify: false });
+  cleanup.push(restored.pid);
+  await waitForCount(stateFile, readCount(stateFile) + 10);
+  restored.kill('SIGKILL');
+  await restored.exited;
+});
+
+test('node-criu verify -D: exit 0 on a good checkpoint, 1 with the file named on a bad one', { skip }, async () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const run = promisify(execFile);
+  const good = await run(process.execPath, [cli, 'verify', '-D', original.imagesDir]);
+  assert.match(good.stdout, /OK, \d+ files, \d+ SHA-256 digests matched/);
+  const dir = copy();
+  rmSync(join(dir, 'pstree.img'));
+  await assert.rejects(run(process.execPath, [cli, 'verify', '-D', dir]), (e: { code: number; stderr: string }) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /IMAGE_INTEGRITY.*pstree.img is missing/);
+    return true;
+  });
+});
