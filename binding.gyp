@@ -9,6 +9,7 @@
             'native/addon.cc',
             'native/errno_name.cc',
             'native/fd_flags.cc',
+            'native/fd_pairs.cc',
             'native/fd_poll.cc',
             'native/pid_watcher.cc',
             'native/pidfd.cc',

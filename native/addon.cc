@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "fd_flags.h"
+#include "fd_pairs.h"
 #include "pid_watcher.h"
 #include "seqpacket.h"
 #include "seqpacket_io.h"
@@ -23,6 +24,11 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                   InstanceValue("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"),
                                 napi_enumerable),
                   InstanceValue("getCloexec", Napi::Function::New(env, GetCloexec, "getCloexec"),
+                                napi_enumerable),
+                  InstanceValue("pipePair", Napi::Function::New(env, PipePair, "pipePair"),
+                                napi_enumerable),
+                  InstanceValue("streamSocketPair",
+                                Napi::Function::New(env, StreamSocketPair, "streamSocketPair"),
                                 napi_enumerable),
                   InstanceValue("setChildSubreaper",
                                 Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"),

@@ -30,7 +30,9 @@ export type CriuErrorCode =
   /** An image file is malformed (bad magic, truncated entry, absurd length): see `file`/`offset`. */
   | 'IMAGE_CORRUPT'
   /** The images do not match their manifest (missing, truncated, altered or extra files). */
-  | 'IMAGE_INTEGRITY';
+  | 'IMAGE_INTEGRITY'
+  /** An fd substitution or leave-out names something the checkpoint lacks, or cannot work. */
+  | 'INVALID_SUBSTITUTION';
 
 export type CriuOperation =
   | 'check'

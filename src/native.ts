@@ -86,6 +86,10 @@ export interface NativeAddon {
    * watchProcess() can reap them. Process-wide: it affects every thread and Worker.
    */
   setChildSubreaper(on: boolean): void;
+  /** pipe2(O_CLOEXEC): [read end, write end], raw fds owned by the caller. */
+  pipePair(): [number, number];
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two raw fds owned by the caller. */
+  streamSocketPair(): [number, number];
 }
 
 /** The raw packet the addon resolves receive() with. */
@@ -127,6 +131,8 @@ interface RawBinding {
   setCloexec(fd: number, on: boolean): void;
   getCloexec(fd: number): boolean;
   setChildSubreaper(on: boolean): void;
+  pipePair(): [number, number];
+  streamSocketPair(): [number, number];
 }
 
 const ADDON_FILE = 'node_criu.node';
@@ -265,6 +271,8 @@ function adapt(raw: RawBinding): NativeAddon {
       assertBoolean(on, 'on');
       raw.setChildSubreaper(on);
     },
+    pipePair: () => raw.pipePair(),
+    streamSocketPair: () => raw.streamSocketPair(),
   };
 }
 
@@ -278,6 +286,8 @@ function isRawBinding(value: unknown): value is RawBinding {
     'setCloexec',
     'getCloexec',
     'setChildSubreaper',
+    'pipePair',
+    'streamSocketPair',
   ];
   return names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }

@@ -50,6 +50,16 @@ const joinNs: Check = (v, n) => {
   });
 };
 
+const leaveOutAdvice: Check = (v, n) => {
+  if (typeof v === 'function') return;
+  if (!Array.isArray(v)) fail(n, 'an array of fds / { pid, fd }, or a predicate', v);
+  v.forEach((a: unknown, i) => {
+    if (typeof a === 'number') fdNumber(a, `${n}[${i}]`);
+    else if (isObject(a)) validateShape(a, { pid: integer(1, 4_194_304), fd: fdNumber }, `${n}[${i}]`, ['pid', 'fd']);
+    else fail(`${n}[${i}]`, 'an fd number or { pid, fd }', a);
+  });
+};
+
 const HOOK_NAMES = new Set([
   'preStream',
   'preDump',
@@ -82,6 +92,7 @@ export const CHECKPOINT_OPTIONS = {
   extUnixSk: boolean,
   ghostLimit: integer(0, 2 ** 32 - 1),
   digest: boolean,
+  leaveOut: leaveOutAdvice,
 };
 export const RESTORE_OPTIONS = {
   ...operation,
@@ -91,6 +102,10 @@ export const RESTORE_OPTIONS = {
   pidWaitTimeout: integer(0, 600_000),
   workDir: string,
   verify: boolean,
+  fds: (v: unknown, n: string) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(n, 'an object { [fd]: substitute }', v);
+    for (const key of Object.keys(v)) fdNumber(Number(key), `${n} key '${key}'`);
+  },
 };
 
 /** Edit distance, for "did you mean" on misspelt option names. */

@@ -1,8 +1,17 @@
 // The public shapes of node-criu's API, shared by every backend.
+
+import type { Socket } from 'node:net';
 import type { CriuErrorCode } from './errors.js';
+import type { FdEntry } from './fds/fd-entry.js';
+import type { LeaveOutAdvice } from './fds/leave-out.js';
+import type { FdSubstitutions } from './fds/substitute.js';
 import type { TreeTask } from './images/pstree.js';
 import type { DumpStats } from './images/stats.js';
 import type { Hooks } from './rpc/hooks.js';
+
+export type { AccessMode, FdEntry, FdType } from './fds/fd-entry.js';
+export type { LeaveOutAdvice } from './fds/leave-out.js';
+export type { FdSubstitute, FdSubstitutions } from './fds/substitute.js';
 
 export type { TreeTask } from './images/pstree.js';
 export type { DumpStats, RestoreStats } from './images/stats.js';
@@ -63,6 +72,12 @@ export interface CheckpointOptions extends OperationOptions {
    * sizes are recorded.
    */
   digest?: boolean;
+  /**
+   * Fds not to save, which the restorer must then substitute: root fd numbers, `{ pid, fd }`
+   * pairs, or a predicate over the fd table. Fds whose other end is outside the tree (a parent's
+   * stdio pipes and socketpairs) are left out without being named here.
+   */
+  leaveOut?: LeaveOutAdvice;
   /** Allow unix sockets connected outside the tree. */
   extUnixSk?: boolean;
   /** Largest deleted-but-open file CRIU copies into the images, in bytes (CRIU: 1 MiB). */
@@ -76,6 +91,8 @@ export interface Checkpoint {
   /** Every pid of the tree, root first. */
   pids: number[];
   tree: TreeTask[];
+  /** Every fd of every task, as dumped (also in the manifest: see readFdTable). */
+  fds: FdEntry[];
   /** True when the tree was left running (`leaveRunning`). */
   leftRunning: boolean;
   /** CRIU's own measurements of the dump. */
@@ -92,6 +109,11 @@ export interface JoinNamespace {
 }
 
 export interface RestoreOptions extends OperationOptions {
+  /**
+   * What fds of the restored tree become: `{ [fd]: sub }` for the root, `{ [pid]: { [fd]: sub } }`
+   * for any task. Checked against the checkpoint's fd table before anything is restored.
+   */
+  fds?: FdSubstitutions;
   /** Put our fd `value` where the image has resource `key` (CRIU inherit-fd keys, e.g. `pipe:[123]`). */
   inheritFds?: Readonly<Record<string, number>>;
   /** External resources the restore provides, by CRIU key. */
@@ -121,6 +143,12 @@ export interface RestoredProcess {
   pids: number[];
   /** Settles when the root exits; it is reaped, so no zombie is left. */
   exited: Promise<ExitStatus>;
+  /** Our ends of the root's `'pipe'` substitutes, as Node streams (undefined where none). */
+  stdin: Socket | undefined;
+  stdout: Socket | undefined;
+  stderr: Socket | undefined;
+  /** By fd number. */
+  stdio: (Socket | undefined)[];
   /** Sends a signal to the root (default SIGTERM); false if it has already exited. */
   kill(signal?: NodeJS.Signals | number): boolean;
   /** Lets Node exit while the restored process still runs. */

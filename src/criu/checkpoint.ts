@@ -1,11 +1,14 @@
 // checkpoint() on real CRIU: a DUMP request, then the tree and CRIU's stats read back.
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
+import { assertAdviceMatches, assertDumpable, externalsFor, leaveOutRule } from '../fds/leave-out.js';
+import { readTreeFds } from '../fds/proc-fds.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
 import { recordManifest } from '../integrity/record.js';
 import { criuOptions } from '../rpc/client.js';
+import type { Hooks } from '../rpc/hooks.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { explainFailure } from './explain.js';
 import { discardImages, prepareImagesDir } from './images-dir.js';
@@ -24,6 +27,23 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
       pid,
     });
   }
+  // What CRIU cannot dump, and advice that names nothing, fail before anything is frozen.
+  const rule = leaveOutRule(pid, options.leaveOut);
+  let fds = await readTreeFds(pid, rule);
+  assertDumpable(fds);
+  assertAdviceMatches(pid, options.leaveOut, fds);
+  externalsFor(fds);
+  const hooks: Hooks = {
+    ...options.hooks,
+    // CRIU asks here with the tree frozen: the table read now is exactly what gets dumped.
+    queryExtFiles: async (context) => {
+      fds = await readTreeFds(pid, rule);
+      assertDumpable(fds);
+      const extra = await options.hooks?.queryExtFiles?.(context);
+      if (extra === false) return false;
+      return [...externalsFor(fds), ...(Array.isArray(extra) ? extra : [])];
+    },
+  };
   const imagesDir = await prepareImagesDir(options.imagesDir);
   const logPath = join(imagesDir, LOG_FILE);
   const opts = criuOptions({
@@ -45,7 +65,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   try {
     const { response, refusal } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
-      hooks: options.hooks,
+      hooks,
       signal: options.signal,
       timeout: options.timeout,
       logPath,
@@ -84,6 +104,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     pid,
     pids,
     leftRunning,
+    fds,
     digest: options.digest ?? true,
   });
   return {
@@ -92,6 +113,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     pids,
     tree,
     leftRunning,
+    fds,
     stats: await readDumpStats(imagesDir),
     logPath,
   };

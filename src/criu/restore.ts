@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
+import { planSubstitutions, releasePlan } from '../fds/substitute.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
+import { readManifest } from '../integrity/manifest.js';
 import { verifyImages } from '../integrity/verify.js';
 import { loadNative } from '../native.js';
-import { criuOptions } from '../rpc/client.js';
+import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
 import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { LOG_LEVEL } from './checkpoint.js';
@@ -33,7 +35,44 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   await waitForPidsFree(pids, deadline, options.signal);
 
-  const inherit = Object.entries(options.inheritFds ?? {});
+  const table = (await readManifest(imagesDir))?.fds ?? [];
+  if (options.fds && table.length === 0) {
+    throw new CriuError(
+      'INVALID_SUBSTITUTION',
+      `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`,
+      {
+        operation: 'restore',
+      },
+    );
+  }
+  // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
+  const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
+  try {
+    const restored = await runRestore(
+      client,
+      imagesDir,
+      options,
+      { ...plan.inheritFds, ...options.inheritFds },
+      pids,
+      deadline,
+    );
+    const watcher = loadNative().watchProcess(restored);
+    return new CriuRestoredProcess(watcher, [restored, ...tree.slice(1).map((t) => t.pid)], plan.streams);
+  } finally {
+    releasePlan(plan, false);
+  }
+}
+
+/** Runs CRIU's RESTORE (again while a just-freed pid is still unusable) and returns the root pid. */
+async function runRestore(
+  client: CriuRpcClient,
+  imagesDir: string,
+  options: RestoreOptions,
+  inheritFds: Record<string, number>,
+  pids: readonly number[],
+  deadline: number,
+): Promise<number> {
+  const inherit = Object.entries(inheritFds);
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'node-criu-restore-')));
   const logPath = join(workDir, LOG_FILE);
   // CRIU opens work_dir_fd through /proc/<our pid>/fd, so it must stay open during the call.
@@ -85,8 +124,6 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   } finally {
     closeSync(workDirFd);
   }
-  // Watch before anything else can happen: the root may already have exited (a zombie is fine).
-  const watcher = loadNative().watchProcess(rootPid);
   if (options.workDir === undefined) await rm(workDir, { recursive: true, force: true });
-  return new CriuRestoredProcess(watcher, [rootPid, ...tree.slice(1).map((t) => t.pid)]);
+  return rootPid;
 }

@@ -1,4 +1,5 @@
 // A restored tree's root as a handle: its exit (reaped through a pidfd) and signals.
+import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ProcessWatcher } from '../native.js';
 import type { ExitStatus, RestoredProcess } from '../types.js';
@@ -15,12 +16,20 @@ export class CriuRestoredProcess implements RestoredProcess {
   readonly pid: number;
   readonly pids: number[];
   readonly exited: Promise<ExitStatus>;
+  readonly stdin: Socket | undefined;
+  readonly stdout: Socket | undefined;
+  readonly stderr: Socket | undefined;
+  readonly stdio: (Socket | undefined)[];
   readonly #watcher: ProcessWatcher;
 
-  constructor(watcher: ProcessWatcher, pids: number[]) {
+  constructor(watcher: ProcessWatcher, pids: number[], streams: ReadonlyMap<number, Socket> = new Map()) {
     this.#watcher = watcher;
     this.pid = watcher.pid;
     this.pids = pids;
+    this.stdio = Array.from({ length: Math.max(3, ...[...streams.keys()].map((fd) => fd + 1)) }, (_, fd) =>
+      streams.get(fd),
+    );
+    [this.stdin, this.stdout, this.stderr] = this.stdio;
     this.exited = watcher.exited.then(({ code, signal }) => ({ code, signal }));
   }
 

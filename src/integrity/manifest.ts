@@ -2,6 +2,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
+import type { FdEntry } from '../fds/fd-entry.js';
 import type { FileDigest } from './digest.js';
 
 export const MANIFEST_NAME = 'node-criu.json';
@@ -25,6 +26,8 @@ export interface Manifest {
   pid: number;
   pids: number[];
   leftRunning: boolean;
+  /** The tree's fd table, read while CRIU had it frozen. */
+  fds: FdEntry[];
   /** Per image file: its size, and its SHA-256 unless the checkpoint was made with `digest: false`. */
   files: Record<string, FileDigest | { size: number }>;
 }

@@ -10,6 +10,7 @@ export interface RecordInput {
   pid: number;
   pids: number[];
   leftRunning: boolean;
+  fds: Manifest['fds'];
   /** Hash every image (default). Without it only sizes are recorded: faster, weaker. */
   digest: boolean;
 }

@@ -1,11 +1,12 @@
 // Real victim processes for integration tests: compiled from test/fixtures/, spawned detached.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { spawn } from '../../src/spawn.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = join(root, 'test/fixtures');
@@ -33,7 +34,7 @@ export interface Counter {
 
 /** Starts counter detached (its own session, stdio on /dev/null, no stray fds) and waits until it counts. */
 export async function startCounter(stateFile: string, children = 0): Promise<Counter> {
-  const child = spawn(fixture('counter'), [stateFile, String(children)], { detached: true, stdio: 'ignore' });
+  const child = spawn(fixture('counter'), [stateFile, String(children)], { stdio: 'ignore' });
   child.unref();
   const pid = child.pid;
   assert.ok(pid, 'counter did not start');

@@ -1,0 +1,54 @@
+// One row of a checkpoint's fd table: what an fd of a task was, and how CRIU names it.
+
+export type FdType =
+  | 'file'
+  | 'dir'
+  | 'pipe'
+  | 'fifo'
+  | 'unix'
+  | 'inet'
+  | 'socket'
+  | 'tty'
+  | 'memfd'
+  | 'eventfd'
+  | 'epoll'
+  | 'timerfd'
+  | 'signalfd'
+  | 'inotify'
+  | 'pidfd'
+  | 'io_uring'
+  | 'other';
+
+export type AccessMode = 'r' | 'w' | 'rw';
+
+export interface FdEntry {
+  pid: number;
+  fd: number;
+  type: FdType;
+  /** What /proc/PID/fd/N points to: a path, or `pipe:[ino]`, `socket:[ino]`, `anon_inode:[...]`. */
+  target: string;
+  /** The path of files, dirs, FIFOs, ttys and memfds. */
+  path: string | undefined;
+  inode: number;
+  mountId: number;
+  access: AccessMode;
+  /** The open flags in octal as the kernel shows them (O_APPEND, O_NONBLOCK, ...). */
+  flags: number;
+  append: boolean;
+  nonblock: boolean;
+  cloexec: boolean;
+  position: number;
+  uid: number;
+  gid: number;
+  /** st_mode of the object (type and permission bits). */
+  mode: number;
+  size: number;
+  /** For sockets: the peer's inode, and whether a task of the tree holds it. For pipes: whether the tree holds the other end. */
+  peer: { inode: number | undefined; inTree: boolean } | undefined;
+  /** CRIU's inherit-fd key for this resource, e.g. `pipe:[123]`, `socket:[456]`, `tmp/log`. */
+  key: string;
+  /** The key that makes CRIU treat it as external at dump (`unix[ino]`, `file[mnt:ino]`, `tty[rdev:dev]`), if it has one. */
+  externalKey: string | undefined;
+  /** True when the fd is not saved by the checkpoint: the restorer must substitute it. */
+  leftOut: boolean;
+}

@@ -1,0 +1,193 @@
+// Turns a restore's fd substitution table into CRIU inherit-fd entries, checked against the
+// checkpoint's fd table first: CRIU silently ignores a key that matches nothing.
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { CriuError } from '../errors.js';
+import { loadNative } from '../native.js';
+import type { AccessMode, FdEntry } from './fd-entry.js';
+
+/**
+ * What an fd of the restored process becomes:
+ * - `'pipe'`: a new pipe (or socketpair, for a socket) whose other end is exposed as a stream;
+ * - `'inherit'`: this process's own fd with the same number;
+ * - `'null'`: /dev/null, opened with the original access mode;
+ * - a number: an fd of this process;
+ * - a string: a path, opened with the original access mode;
+ * - a stream or socket that has an fd.
+ */
+export type FdSubstitute = 'pipe' | 'inherit' | 'null' | number | string | Readable | Writable;
+
+/** `{ [fd]: sub }` for the root, or `{ [pid]: { [fd]: sub } }` for any task. */
+export type FdSubstitutions = Readonly<Record<number, FdSubstitute | Readonly<Record<number, FdSubstitute>>>>;
+
+export interface SubstitutionPlan {
+  /** CRIU key -> our fd, for restore's inheritFds. */
+  inheritFds: Record<string, number>;
+  /** Our ends of 'pipe' substitutes, by the restored root's fd number. */
+  streams: Map<number, Socket>;
+  /** Fds opened for the restore; closed once CRIU has its copies. */
+  opened: number[];
+}
+
+function invalid(message: string, pid?: number): CriuError {
+  return new CriuError('INVALID_SUBSTITUTION', message, { operation: 'restore', pid });
+}
+
+const isSubstitute = (v: unknown): v is FdSubstitute =>
+  typeof v === 'string' || typeof v === 'number' || streamFd(v) !== undefined;
+
+/** The fd behind a Node stream or socket, if it has one. */
+function streamFd(stream: unknown): number | undefined {
+  const s = stream as { fd?: unknown; _handle?: { fd?: unknown } };
+  const fd = typeof s.fd === 'number' ? s.fd : s._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/** Normalises both table shapes into [pid, fd, substitute] triples. */
+function flatten(root: number, subs: FdSubstitutions, pids: ReadonlySet<number>): [number, number, FdSubstitute][] {
+  const out: [number, number, FdSubstitute][] = [];
+  for (const [k, v] of Object.entries(subs)) {
+    const n = Number(k);
+    if (isSubstitute(v)) out.push([root, n, v]);
+    else if (typeof v === 'object' && v !== null && pids.has(n)) {
+      for (const [fd, sub] of Object.entries(v)) out.push([n, Number(fd), sub as FdSubstitute]);
+    } else {
+      throw invalid(`fds[${k}] is neither a substitute for fd ${k} nor a table for a pid of the checkpoint.`);
+    }
+  }
+  return out;
+}
+
+/** Access mode of one of our fds, from /proc/self/fdinfo. */
+function accessOfOurFd(fd: number): AccessMode {
+  const flags = /^flags:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+  const acc = Number.parseInt(flags ?? '2', 8) & 3;
+  return acc === 0 ? 'r' : acc === 1 ? 'w' : 'rw';
+}
+
+const covers = (have: AccessMode, need: AccessMode) => have === 'rw' || have === need;
+
+function openFlags(access: AccessMode, create: boolean): number {
+  const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_APPEND } = constants;
+  if (access === 'r') return O_RDONLY;
+  // Appending: a substituted log must not overwrite what is already there.
+  return (access === 'w' ? O_WRONLY | O_APPEND : O_RDWR) | (create ? O_CREAT : 0);
+}
+
+/**
+ * Plans the substitutions. Throws INVALID_SUBSTITUTION, before anything is restored, for an
+ * unknown pid or fd, a left-out fd without a substitute, a conflicting pair, or a substitute
+ * that cannot serve the fd (a read-only file where the process writes).
+ */
+export function planSubstitutions(
+  table: readonly FdEntry[],
+  root: number,
+  subs: FdSubstitutions = {},
+): SubstitutionPlan {
+  const plan: SubstitutionPlan = { inheritFds: {}, streams: new Map(), opened: [] };
+  const pids = new Set(table.map((e) => e.pid));
+  const given = flatten(root, subs, pids);
+  try {
+    for (const [pid, fd, sub] of given) {
+      const entry = table.find((e) => e.pid === pid && e.fd === fd);
+      if (!entry) {
+        throw invalid(
+          pids.has(pid)
+            ? `pid ${pid} had no fd ${fd} at checkpoint (it had ${table
+                .filter((e) => e.pid === pid)
+                .map((e) => e.fd)
+                .join(', ')}).`
+            : `pid ${pid} is not part of the checkpoint.`,
+          pid,
+        );
+      }
+      const ours = resolve(entry, sub, plan, pid === root);
+      const previous = plan.inheritFds[entry.key];
+      if (previous !== undefined && previous !== ours) {
+        throw invalid(
+          `fd ${fd} of pid ${pid} shares ${entry.key} with another substituted fd, but was given a different substitute.`,
+          pid,
+        );
+      }
+      plan.inheritFds[entry.key] = ours;
+    }
+    const missing = table.filter((e) => e.leftOut && plan.inheritFds[e.key] === undefined);
+    if (missing.length > 0) {
+      const list = missing.map((e) => `fd ${e.fd} of pid ${e.pid} (${e.type} ${e.key})`).join(', ');
+      throw invalid(
+        `These fds were left out of the checkpoint and need a substitute (fds option): ${list}.`,
+        missing[0]?.pid,
+      );
+    }
+    return plan;
+  } catch (error) {
+    releasePlan(plan, true);
+    throw error;
+  }
+}
+
+function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRoot: boolean): number {
+  const where = `fd ${entry.fd} of pid ${entry.pid}`;
+  if (sub === 'pipe') {
+    const native = loadNative();
+    if (entry.type === 'unix' || entry.type === 'socket') {
+      const [ours, theirs] = native.streamSocketPair();
+      plan.opened.push(theirs);
+      if (isRoot) plan.streams.set(entry.fd, new Socket({ fd: ours, readable: true, writable: true }));
+      else closeSync(ours);
+      return theirs;
+    }
+    // A pipe: the process keeps its direction; we get the other end.
+    const [readEnd, writeEnd] = native.pipePair();
+    const [theirs, ours] = entry.access === 'r' ? [readEnd, writeEnd] : [writeEnd, readEnd];
+    plan.opened.push(theirs);
+    if (isRoot)
+      plan.streams.set(entry.fd, new Socket({ fd: ours, readable: ours === readEnd, writable: ours === writeEnd }));
+    else closeSync(ours);
+    return theirs;
+  }
+  let fd: number;
+  if (sub === 'inherit' || typeof sub === 'number') {
+    fd = sub === 'inherit' ? entry.fd : sub;
+  } else if (typeof sub === 'string') {
+    const path = sub === 'null' ? '/dev/null' : sub;
+    try {
+      fd = openSync(path, openFlags(entry.access, sub !== 'null'), 0o600);
+    } catch (error) {
+      throw Object.assign(invalid(`${where} cannot use ${path}: ${(error as Error).message}.`, entry.pid), {
+        cause: error,
+      });
+    }
+    plan.opened.push(fd);
+  } else {
+    const streamed = streamFd(sub);
+    if (streamed === undefined) throw invalid(`The substitute for ${where} is a stream without an fd.`, entry.pid);
+    fd = streamed;
+  }
+  let have: AccessMode;
+  try {
+    have = accessOfOurFd(fd);
+  } catch {
+    throw invalid(`The substitute for ${where} is fd ${fd}, which this process does not have open.`, entry.pid);
+  }
+  if (!covers(have, entry.access)) {
+    throw invalid(
+      `${where} was opened '${entry.access}' but its substitute (fd ${fd}) is '${have}': the process could not use it.`,
+      entry.pid,
+    );
+  }
+  return fd;
+}
+
+/** Closes the fds opened for CRIU (it has its copies), and on failure our stream ends too. */
+export function releasePlan(plan: SubstitutionPlan, failed: boolean): void {
+  for (const fd of plan.opened.splice(0)) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+  }
+  if (failed) for (const stream of plan.streams.values()) stream.destroy();
+}

@@ -1,0 +1,134 @@
+// fd preservation and substitution with real CRIU: a stdio: 'pipe' child restored on new streams.
+import assert from 'node:assert/strict';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, test } from 'node:test';
+import { checkpoint, isCriuError, restore, spawn, verifyImages } from '../../src/index.js';
+import { loadNative } from '../../src/native.js';
+import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { alive, fixture, killAll, scratchDir, waitGone } from '../helpers/victims.js';
+
+const skip = skipUnlessCriu;
+const cleanup: number[] = [];
+after(() => killAll(cleanup));
+
+/** Resolves with the first line of `stream` matching `re` (with its capture groups). */
+function nextMatch(stream: Readable, re: RegExp, timeoutMs = 5000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(
+      () => done(new Error(`no line matching ${re} in ${timeoutMs} ms; got ${buffer.slice(-200)}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (const line of buffer.split('\n')) {
+        const m = re.exec(line);
+        if (m) return done(undefined, m);
+      }
+    };
+    const done = (error?: Error, m?: RegExpExecArray) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      if (error) reject(error);
+      else resolve(m as RegExpExecArray);
+    };
+    stream.on('data', onData);
+  });
+}
+
+test("a stdio: 'pipe' child is checkpointed and restored wired to new streams", { skip }, async () => {
+  const child = spawn(fixture('echo-counter'), [], { stdio: 'pipe' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  await nextMatch(child.stdout as Readable, /^tick (\d+)$/);
+
+  const cp = await checkpoint(pid, { imagesDir: join(scratchDir(), 'images') });
+  // Node's stdio pipes are socketpairs whose other ends we hold: detected and left out.
+  const stdio = cp.fds.filter((e) => e.pid === pid && e.fd <= 2);
+  assert.deepEqual(
+    stdio.map((e) => [e.fd, e.type, e.leftOut, e.peer?.inTree]),
+    [
+      [0, 'unix', true, false],
+      [1, 'unix', true, false],
+      [2, 'unix', true, false],
+    ],
+  );
+  await waitGone(pid);
+
+  const restored = await restore(cp.imagesDir, { fds: { 0: 'pipe', 1: 'pipe', 2: 'null' } });
+  assert.ok(restored.stdin && restored.stdout);
+  assert.equal(restored.stderr, undefined);
+  const [, tick] = await nextMatch(restored.stdout, /^tick (\d+)$/);
+  assert.ok(Number(tick) > 1, 'ticks continue from the checkpointed count');
+  restored.stdin.write('hello\n');
+  const [, at] = await nextMatch(restored.stdout, /^echo hello at (\d+)$/);
+  assert.ok(Number(at) >= Number(tick));
+  restored.kill('SIGKILL');
+  assert.equal((await restored.exited).signal, 'SIGKILL');
+  restored.stdin.destroy();
+  restored.stdout.destroy();
+});
+
+test('real pipes to a parent outside the tree are left out and substituted by new pipes', { skip }, async () => {
+  const native = loadNative();
+  const [inRead, inWrite] = native.pipePair();
+  const [outRead, outWrite] = native.pipePair();
+  const child = spawn(fixture('echo-counter'), [], { stdio: [inRead, outWrite, 'ignore'] });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  closeSync(inRead);
+  closeSync(outWrite);
+  const cp = await checkpoint(pid, { imagesDir: join(scratchDir(), 'images') });
+  const [stdin, stdout] = [0, 1].map((fd) => cp.fds.find((e) => e.pid === pid && e.fd === fd));
+  assert.equal(stdin?.type, 'pipe');
+  assert.equal(stdin?.access, 'r');
+  assert.equal(stdout?.access, 'w');
+  assert.ok(stdin?.leftOut && stdout?.leftOut);
+  closeSync(inWrite);
+  closeSync(outRead);
+  await waitGone(pid);
+
+  const restored = await restore(cp.imagesDir, { fds: { 0: 'pipe', 1: 'pipe' } });
+  assert.ok(restored.stdin && restored.stdout);
+  restored.stdin.write('over a pipe\n');
+  await nextMatch(restored.stdout, /^echo over a pipe at \d+$/);
+  restored.kill('SIGKILL');
+  await restored.exited;
+  restored.stdin.destroy();
+  restored.stdout.destroy();
+});
+
+test('substitution mistakes fail before anything is restored, and the images stay valid', { skip }, async () => {
+  const child = spawn(fixture('echo-counter'), [], { stdio: 'pipe' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  await nextMatch(child.stdout as Readable, /^tick/);
+  const dir = scratchDir();
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  await waitGone(pid);
+  const manifestBefore = readFileSync(join(cp.imagesDir, 'node-criu.json'), 'utf8');
+
+  const refused = async (fds: Parameters<typeof restore>[1], why: RegExp) => {
+    await assert.rejects(restore(cp.imagesDir, fds), (e) => {
+      assert.ok(isCriuError(e, 'INVALID_SUBSTITUTION'), String(e));
+      assert.match(e.message, why);
+      return true;
+    });
+    assert.equal(alive(pid), false, 'nothing was restored');
+  };
+  // A left-out fd without a substitute.
+  await refused({ fds: { 0: 'pipe', 1: 'pipe' } }, /left out .* fd 2 of pid/);
+  // An fd the process did not have.
+  await refused({ fds: { 0: 'pipe', 1: 'pipe', 2: 'null', 7: 'null' } }, /had no fd 7 at checkpoint/);
+  // A substitute that cannot serve: the process reads fd 0... its socket is 'rw', so give a write-only fd.
+  const writeOnly = openSync(join(dir, 'w-only'), 'w');
+  await refused({ fds: { 0: writeOnly, 1: 'pipe', 2: 'null' } }, /opened 'rw' but its substitute .* is 'w'/);
+  closeSync(writeOnly);
+  // A pid that is not part of the checkpoint.
+  await refused({ fds: { 0: 'pipe', 1: 'pipe', 2: 'null', 1234567: { 1: 'null' } } as never }, /neither a substitute/);
+
+  assert.equal(readFileSync(join(cp.imagesDir, 'node-criu.json'), 'utf8'), manifestBefore);
+  await verifyImages(cp.imagesDir);
+});
