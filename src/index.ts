@@ -12,6 +12,7 @@ import type {
 
 export type { Backend } from './backend.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
+export { formatFdTable, readFdTable } from './fds/fd-table.js';
 export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
 export { type VerifyResult, verifyImages } from './integrity/verify.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';

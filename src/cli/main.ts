@@ -6,15 +6,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
-import { check, checkpoint, restore, verifyImages } from '../index.js';
+import { check, checkpoint, type FdSubstitute, formatFdTable, readFdTable, restore, verifyImages } from '../index.js';
 import { printCheck, printCheckpoint } from './output.js';
 
 const USAGE = `Usage:
   node-criu check [--json]
   node-criu dump <pid> -D <dir> [--leave-running] [--shell-job] [--tcp-established]
-                 [--file-locks] [--ext-unix-sk] [--external KEY]... [--json]
-  node-criu restore -D <dir> [--detach] [--inherit-fd KEY=FD]... [--external KEY]... [--json]
+                 [--file-locks] [--ext-unix-sk] [--external KEY]... [--leave-out FD]... [--json]
+  node-criu restore -D <dir> [--detach] [--fd N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
+                    [--external KEY]... [--no-verify] [--json]
   node-criu verify -D <dir> [--json]
+  node-criu fds -D <dir> [--json]
   node-criu install-criu
 Common: --criu PATH (the CRIU binary), --timeout MS, -h/--help.`;
 
@@ -75,6 +77,7 @@ async function cmdDump(args: string[]): Promise<number> {
         'file-locks': { type: 'boolean' },
         'ext-unix-sk': { type: 'boolean' },
         external: { type: 'string', multiple: true },
+        'leave-out': { type: 'string', multiple: true },
       },
     }),
   );
@@ -90,6 +93,7 @@ async function cmdDump(args: string[]): Promise<number> {
     fileLocks: values['file-locks'] ?? false,
     extUnixSk: values['ext-unix-sk'] ?? false,
     external: values.external ?? [],
+    leaveOut: (values['leave-out'] ?? []).map((fd) => integerArg(fd, '--leave-out') as number),
   });
   emit(values.json, cp, () => printCheckpoint(cp));
   return 0;
@@ -106,6 +110,8 @@ async function cmdRestore(args: string[]): Promise<number> {
         'images-dir': { type: 'string', short: 'D' },
         detach: { type: 'boolean', short: 'd' },
         'inherit-fd': { type: 'string', multiple: true },
+        fd: { type: 'string', multiple: true },
+        'no-verify': { type: 'boolean' },
         external: { type: 'string', multiple: true },
       },
     }),
@@ -118,12 +124,24 @@ async function cmdRestore(args: string[]): Promise<number> {
     if (at <= 0) throw new UsageError(`--inherit-fd takes KEY=FD, got '${pair}'.`);
     inheritFds[pair.slice(0, at)] = integerArg(pair.slice(at + 1), '--inherit-fd FD') as number;
   }
+  const fds: Record<number, FdSubstitute> = {};
+  for (const pair of values.fd ?? []) {
+    const m = /^(\d+)=(.+)$/.exec(pair);
+    if (!m?.[1] || !m[2]) throw new UsageError(`--fd takes N=pipe|inherit|null|FD|PATH, got '${pair}'.`);
+    fds[Number(m[1])] = /^\d+$/.test(m[2]) ? Number(m[2]) : m[2];
+  }
   const restored = await restore(values['images-dir'], {
     ...commonOptions(values),
+    ...(Object.keys(fds).length > 0 ? { fds } : {}),
+    verify: !values['no-verify'],
     inheritFds,
     external: values.external ?? [],
   });
   emit(values.json, { pid: restored.pid, pids: restored.pids }, () => console.log(restored.pid));
+  // 'pipe' substitutes: relay the restored process's output to ours, and our stdin to it.
+  restored.stdout?.pipe(process.stdout);
+  restored.stderr?.pipe(process.stderr);
+  if (restored.stdin) process.stdin.pipe(restored.stdin);
   if (values.detach) {
     // The tree keeps running; it is re-parented when we exit.
     restored.unref();
@@ -153,6 +171,21 @@ async function cmdVerify(args: string[]): Promise<number> {
   return 0;
 }
 
+async function cmdFds(args: string[]): Promise<number> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { ...common, 'images-dir': { type: 'string', short: 'D' } },
+    }),
+  );
+  if (positionals.length > 0 || !values['images-dir']) throw new UsageError('fds needs -D <dir> and nothing else.');
+  const table = await readFdTable(values['images-dir']);
+  emit(values.json, table, () => console.log(formatFdTable(table)));
+  return 0;
+}
+
 function cmdInstallCriu(args: string[]): number {
   const { values } = usageErrors(() => parseArgs({ args, options: common, strict: true }));
   if (values.help) return usage(0);
@@ -170,6 +203,7 @@ const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   dump: cmdDump,
   restore: cmdRestore,
   verify: cmdVerify,
+  fds: cmdFds,
   'install-criu': cmdInstallCriu,
 };
 

@@ -67,3 +67,29 @@ test('CLI failure: dumping a missing pid exits 1 with NO_SUCH_PROCESS in JSON', 
   assert.equal(r.code, 1);
   assert.equal(JSON.parse(r.stderr).error.code, 'NO_SUCH_PROCESS');
 });
+
+test('node-criu dump --leave-out, fds -D shows it, restore --fd substitutes it', { skip }, async () => {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  cleanup.push(victim.pid);
+  const images = join(dir, 'images');
+  const dump = await nodeCriu('dump', String(victim.pid), '-D', images, '--leave-out', '0');
+  assert.equal(dump.code, 0, dump.stderr);
+  const table = await nodeCriu('fds', '-D', images);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^PID\s+FD\s+TYPE/);
+  assert.match(
+    table.stdout,
+    new RegExp(`^${victim.pid}\\s+0\\s+file\\s+r\\s.*/dev/null.*file\\[[0-9a-f]+:[0-9a-f]+\\]\\s+left out$`, 'm'),
+  );
+  const json = JSON.parse((await nodeCriu('fds', '-D', images, '--json')).stdout);
+  assert.equal(json.find((e: { fd: number }) => e.fd === 0).leftOut, true);
+  await waitGone(victim.pid);
+
+  const without = await nodeCriu('restore', '-D', images, '--detach');
+  assert.equal(without.code, 1);
+  assert.match(without.stderr, /INVALID_SUBSTITUTION.*fd 0 of pid/);
+  const restored = await nodeCriu('restore', '-D', images, '--detach', '--fd', '0=null');
+  assert.equal(restored.code, 0, restored.stderr);
+  await waitForCount(victim.stateFile, readCount(victim.stateFile) + 10);
+});
