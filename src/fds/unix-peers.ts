@@ -1,8 +1,5 @@
 // Peers of unix sockets, from `ss` (sock_diag): /proc/net/unix does not show who is connected.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { execa } from 'execa';
 
 /**
  * Maps every unix socket inode to its peer's inode (0 when unconnected). Lines look like
@@ -23,7 +20,7 @@ export function parseSsUnix(text: string): Map<number, number> {
 /** Unix socket peers of the whole system, or an empty map if `ss` is not available. */
 export async function unixPeers(): Promise<Map<number, number>> {
   try {
-    const { stdout } = await run('ss', ['-x', '-a', '-n', '-H'], { maxBuffer: 64 << 20 });
+    const { stdout } = await execa('ss', ['-x', '-a', '-n', '-H'], { maxBuffer: 64 << 20 });
     return parseSsUnix(stdout);
   } catch {
     return new Map();

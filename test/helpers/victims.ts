@@ -1,11 +1,11 @@
 // Real victim processes for integration tests: compiled from test/fixtures/, spawned detached.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import tmp from 'tmp';
 import { spawn } from '../../src/spawn.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,8 +23,11 @@ export function fixture(name: string): string {
   return out;
 }
 
+// Scratch dirs (images, state files) are removed when the test process exits.
+tmp.setGracefulCleanup();
+
 export function scratchDir(prefix = 'node-criu-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tmp.dirSync({ prefix, unsafeCleanup: true }).name;
 }
 
 export interface Counter {
