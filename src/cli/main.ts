@@ -152,7 +152,8 @@ async function cmdRestore(args: string[]): Promise<number> {
   return code ?? 128 + (signal ? constants.signals[signal] : 0);
 }
 
-async function cmdVerify(args: string[]): Promise<number> {
+/** Commands that read one images dir: `-D <dir>` and the common flags, nothing else. */
+function imagesDirArgs(command: string, args: string[]): { dir: string; json: boolean } {
   const { values, positionals } = usageErrors(() =>
     parseArgs({
       args,
@@ -161,28 +162,26 @@ async function cmdVerify(args: string[]): Promise<number> {
       options: { ...common, 'images-dir': { type: 'string', short: 'D' } },
     }),
   );
-  if (positionals.length > 0 || !values['images-dir']) throw new UsageError('verify needs -D <dir> and nothing else.');
-  const result = await verifyImages(values['images-dir']);
-  emit(values.json, { ok: true, ...result }, () =>
+  const dir = values['images-dir'];
+  if (positionals.length > 0 || !dir) throw new UsageError(`${command} needs -D <dir> and nothing else.`);
+  return { dir, json: values.json ?? false };
+}
+
+async function cmdVerify(args: string[]): Promise<number> {
+  const { dir, json } = imagesDirArgs('verify', args);
+  const result = await verifyImages(dir);
+  emit(json, { ok: true, ...result }, () =>
     console.log(
-      `${values['images-dir']}: OK, ${Object.keys(result.manifest.files).length} files, ${result.digestsChecked} SHA-256 digests matched (${result.bytesHashed} bytes)`,
+      `${dir}: OK, ${Object.keys(result.manifest.files).length} files, ${result.digestsChecked} SHA-256 digests matched (${result.bytesHashed} bytes)`,
     ),
   );
   return 0;
 }
 
 async function cmdFds(args: string[]): Promise<number> {
-  const { values, positionals } = usageErrors(() =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { ...common, 'images-dir': { type: 'string', short: 'D' } },
-    }),
-  );
-  if (positionals.length > 0 || !values['images-dir']) throw new UsageError('fds needs -D <dir> and nothing else.');
-  const table = await readFdTable(values['images-dir']);
-  emit(values.json, table, () => console.log(formatFdTable(table)));
+  const { dir, json } = imagesDirArgs('fds', args);
+  const table = await readFdTable(dir);
+  emit(json, table, () => console.log(formatFdTable(table)));
   return 0;
 }
 
