@@ -1,6 +1,6 @@
 // fd preservation and substitution with real CRIU: a stdio: 'pipe' child restored on new streams.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -131,4 +131,38 @@ test('substitution mistakes fail before anything is restored, and the images sta
 
   assert.equal(readFileSync(join(cp.imagesDir, 'node-criu.json'), 'utf8'), manifestBefore);
   await verifyImages(cp.imagesDir);
+});
+
+test('the fd table of a tree of 3 processes matches /proc exactly', { skip }, async () => {
+  // bash, with `sleep` and `cat` joined by a pipe: the pipe's ends are both inside the tree.
+  const child = spawn('bash', ['-c', 'sleep 1000 | cat; exit 0'], { stdio: 'ignore' });
+  const pid = child.pid as number;
+  let pids: number[] = [];
+  for (let i = 0; i < 200 && pids.length < 3; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    pids = [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number)];
+  }
+  cleanup.push(...pids);
+  const cp = await checkpoint(pid, { imagesDir: join(scratchDir(), 'images'), leaveRunning: true });
+  assert.deepEqual([...cp.pids].sort(), [...pids].sort());
+  for (const p of pids) {
+    const fromProc = readdirSync(`/proc/${p}/fd`)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((fd) => [fd, readlinkSync(`/proc/${p}/fd/${fd}`)]);
+    const fromTable = cp.fds.filter((e) => e.pid === p).map((e) => [e.fd, e.target]);
+    assert.deepEqual(fromTable, fromProc, `fds of pid ${p}`);
+  }
+  const pipe = cp.fds.filter((e) => e.type === 'pipe');
+  assert.equal(pipe.length, 2, 'one pipe, two ends');
+  assert.ok(
+    pipe.every((e) => e.peer?.inTree && !e.leftOut),
+    'a pipe inside the tree is dumped, not left out',
+  );
+  assert.deepEqual(pipe.map((e) => e.access).sort(), ['r', 'w']);
+  for (const e of cp.fds.filter((f) => f.fd <= 2 && f.type !== 'pipe')) {
+    assert.equal(e.path, '/dev/null');
+    assert.match(e.key, /^dev\/null$/);
+  }
+  killAll(pids);
 });
