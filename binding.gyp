@@ -13,6 +13,7 @@
             'native/fd_poll.cc',
             'native/pid_watcher.cc',
             'native/pidfd.cc',
+            'native/pty.cc',
             'native/seqpacket.cc',
             'native/seqpacket_io.cc',
             'native/subreaper.cc',

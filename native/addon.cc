@@ -6,6 +6,7 @@
 #include "fd_flags.h"
 #include "fd_pairs.h"
 #include "pid_watcher.h"
+#include "pty.h"
 #include "seqpacket.h"
 #include "seqpacket_io.h"
 #include "subreaper.h"
@@ -29,6 +30,8 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                                 napi_enumerable),
                   InstanceValue("streamSocketPair",
                                 Napi::Function::New(env, StreamSocketPair, "streamSocketPair"),
+                                napi_enumerable),
+                  InstanceValue("openPty", Napi::Function::New(env, OpenPty, "openPty"),
                                 napi_enumerable),
                   InstanceValue("setChildSubreaper",
                                 Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"),

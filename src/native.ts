@@ -90,6 +90,15 @@ export interface NativeAddon {
   pipePair(): [number, number];
   /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two raw fds owned by the caller. */
   streamSocketPair(): [number, number];
+  /** posix_openpt + the opened slave, both close-on-exec and not our controlling terminal. */
+  openPty(): PtyPair;
+}
+
+export interface PtyPair {
+  master: number;
+  slave: number;
+  /** The slave's path, e.g. /dev/pts/3. */
+  path: string;
 }
 
 /** The raw packet the addon resolves receive() with. */
@@ -133,6 +142,7 @@ interface RawBinding {
   setChildSubreaper(on: boolean): void;
   pipePair(): [number, number];
   streamSocketPair(): [number, number];
+  openPty(): PtyPair;
 }
 
 const ADDON_FILE = 'node_criu.node';
@@ -273,6 +283,7 @@ function adapt(raw: RawBinding): NativeAddon {
     },
     pipePair: () => raw.pipePair(),
     streamSocketPair: () => raw.streamSocketPair(),
+    openPty: () => raw.openPty(),
   };
 }
 
@@ -288,6 +299,7 @@ function isRawBinding(value: unknown): value is RawBinding {
     'setChildSubreaper',
     'pipePair',
     'streamSocketPair',
+    'openPty',
   ];
   return names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }

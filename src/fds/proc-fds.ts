@@ -128,6 +128,8 @@ export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promis
     }
   }
   const held = new Set(raw.map((r) => r.inode));
+  // A pty slave's other end is the master, reached through /dev/ptmx: held by the tree or not.
+  const treeHoldsPtyMaster = raw.some((r) => r.target === '/dev/ptmx' || r.target.startsWith('/dev/pts/ptmx'));
   return raw.map(({ rdev, dev, ...row }) => {
     let peer: FdEntry['peer'];
     if (row.type === 'unix') {
@@ -137,9 +139,12 @@ export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promis
       // Both ends of a pipe share its inode: the tree holds the other end if it has the opposite access.
       const inTree = raw.some((r) => r.inode === row.inode && r.access !== row.access);
       peer = { inode: row.inode, inTree };
+    } else if (row.type === 'tty' && row.target.startsWith('/dev/pts/')) {
+      peer = { inode: undefined, inTree: treeHoldsPtyMaster };
     }
     const ext = externalKey({ ...row, rdev, dev });
-    const outside = peer !== undefined && peer.inode !== undefined && !peer.inTree;
+    // An unconnected socket (no peer inode) has nothing outside; a pty slave's master has no inode here.
+    const outside = peer !== undefined && !peer.inTree && (peer.inode !== undefined || row.type === 'tty');
     const leftOut = outside || (leaveOut?.({ ...row, peer, externalKey: ext }) ?? false);
     // Left out, a resource is found at restore by its external key (a unix socket by its inode).
     const key = leftOut && ext && row.type !== 'unix' ? ext : inheritKey(row);

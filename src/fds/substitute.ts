@@ -3,13 +3,15 @@
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import tty from 'node:tty';
 import { CriuError } from '../errors.js';
 import { loadNative } from '../native.js';
 import type { AccessMode, FdEntry } from './fd-entry.js';
 
 /**
  * What an fd of the restored process becomes:
- * - `'pipe'`: a new pipe (or socketpair, for a socket) whose other end is exposed as a stream;
+ * - `'pipe'`: a new pipe (socketpair for a socket, pty for a terminal) whose other end is
+ *   exposed as a stream;
  * - `'inherit'`: this process's own fd with the same number;
  * - `'null'`: /dev/null, opened with the original access mode;
  * - a number: an fd of this process;
@@ -88,6 +90,7 @@ export function planSubstitutions(
   const plan: SubstitutionPlan = { inheritFds: {}, streams: new Map(), opened: [] };
   const pids = new Set(table.map((e) => e.pid));
   const given = flatten(root, subs, pids);
+  const pipeKeys = new Map<string, Socket | undefined>();
   try {
     for (const [pid, fd, sub] of given) {
       const entry = table.find((e) => e.pid === pid && e.fd === fd);
@@ -102,8 +105,15 @@ export function planSubstitutions(
           pid,
         );
       }
-      const ours = resolve(entry, sub, plan, pid === root);
       const previous = plan.inheritFds[entry.key];
+      // fds sharing one resource (0, 1 and 2 on one terminal) share one new 'pipe' substitute.
+      const shared = previous !== undefined && sub === 'pipe' && pipeKeys.has(entry.key);
+      const ours = shared ? previous : resolve(entry, sub, plan, pid === root);
+      if (shared && pid === root) {
+        const stream = [...plan.streams.entries()].find(([, s]) => s === pipeKeys.get(entry.key))?.[1];
+        if (stream) plan.streams.set(entry.fd, stream);
+      }
+      if (sub === 'pipe' && !shared) pipeKeys.set(entry.key, plan.streams.get(entry.fd));
       if (previous !== undefined && previous !== ours) {
         throw invalid(
           `fd ${fd} of pid ${pid} shares ${entry.key} with another substituted fd, but was given a different substitute.`,
@@ -131,6 +141,14 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRo
   const where = `fd ${entry.fd} of pid ${entry.pid}`;
   if (sub === 'pipe') {
     const native = loadNative();
+    if (entry.type === 'tty') {
+      // A terminal gets a new pty: the process keeps a terminal, we get the master side.
+      const pty = native.openPty();
+      plan.opened.push(pty.slave);
+      if (isRoot) plan.streams.set(entry.fd, ptyMasterStream(pty.master));
+      else closeSync(pty.master);
+      return pty.slave;
+    }
     if (entry.type === 'unix' || entry.type === 'socket') {
       const [ours, theirs] = native.streamSocketPair();
       plan.opened.push(theirs);
@@ -178,6 +196,23 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRo
     );
   }
   return fd;
+}
+
+/**
+ * The master side of a pty as a duplex stream. Linux reports the last slave closing (the
+ * process exited) as EIO on the master: that is the stream's end, not an error.
+ */
+function ptyMasterStream(fd: number): Socket {
+  const stream = new tty.ReadStream(fd);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EIO') return;
+    // Ours is the only listener: keep an unhandled error loud, as it would be without it.
+    if (stream.listenerCount('error') === 1)
+      process.nextTick(() => {
+        throw error;
+      });
+  });
+  return stream;
 }
 
 /** Closes the fds opened for CRIU (it has its copies), and on failure our stream ends too. */

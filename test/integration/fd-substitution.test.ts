@@ -166,3 +166,33 @@ test('the fd table of a tree of 3 processes matches /proc exactly', { skip }, as
   }
   killAll(pids);
 });
+
+test('a terminal whose master was outside is restored on a new pty, its master exposed as a stream', {
+  skip,
+}, async () => {
+  const pty = loadNative().openPty();
+  const child = spawn(fixture('echo-counter'), [], { stdio: [pty.slave, pty.slave, pty.slave] });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  closeSync(pty.slave);
+  const cp = await checkpoint(pid, { imagesDir: join(scratchDir(), 'images') });
+  const stdio = cp.fds.filter((e) => e.pid === pid && e.fd <= 2);
+  assert.deepEqual(
+    stdio.map((e) => [e.type, e.path, e.leftOut]),
+    [0, 1, 2].map(() => ['tty', pty.path, true]),
+  );
+  assert.match(stdio[0]?.key ?? '', /^tty\[[0-9a-f]+:[0-9a-f]+\]$/);
+  closeSync(pty.master);
+  await waitGone(pid);
+
+  const restored = await restore(cp.imagesDir, { fds: { 0: 'pipe', 1: 'pipe', 2: 'pipe' } });
+  const terminal = restored.stdout;
+  assert.ok(terminal && restored.stdin === terminal, 'one pty serves the three fds');
+  const ttyPath = readlinkSync(`/proc/${restored.pid}/fd/0`);
+  assert.match(ttyPath, /^\/dev\/pts\/\d+$/, 'the restored process has a terminal again');
+  terminal.write('typed\n');
+  await nextMatch(terminal, /^echo typed at \d+\r?$/);
+  restored.kill('SIGKILL');
+  await restored.exited;
+  terminal.destroy();
+});
