@@ -102,6 +102,7 @@ export const RESTORE_OPTIONS = {
   pidWaitTimeout: integer(0, 600_000),
   workDir: string,
   verify: boolean,
+  skipFileRwxCheck: boolean,
   fds: (v: unknown, n: string) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(n, 'an object { [fd]: substitute }', v);
     for (const key of Object.keys(v)) fdNumber(Number(key), `${n} key '${key}'`);

@@ -114,6 +114,11 @@ export interface RestoreOptions extends OperationOptions {
    * for any task. Checked against the checkpoint's fd table before anything is restored.
    */
   fds?: FdSubstitutions;
+  /**
+   * Let an external file substitute differ from the original in its rwx permission bits
+   * (CRIU checks them otherwise).
+   */
+  skipFileRwxCheck?: boolean;
   /** Put our fd `value` where the image has resource `key` (CRIU inherit-fd keys, e.g. `pipe:[123]`). */
   inheritFds?: Readonly<Record<string, number>>;
   /** External resources the restore provides, by CRIU key. */

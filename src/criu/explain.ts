@@ -27,6 +27,18 @@ const CAUSES: { code: CriuErrorCode; test: RegExp; advice: string }[] = [
     advice: 'Run as root (or with CAP_CHECKPOINT_RESTORE and CAP_SYS_PTRACE).',
   },
   {
+    code: 'RESTORE_FAILED',
+    test: /has bad mode/,
+    advice:
+      'An external file substitute differs from the original in its permission bits: chmod it to match, or pass skipFileRwxCheck: true.',
+  },
+  {
+    code: 'RESTORE_FAILED',
+    test: /has bad size/,
+    advice:
+      'An external file substitute differs from the original in size: use a file of the dumped size (see the fd table).',
+  },
+  {
     code: 'NO_SUCH_PROCESS',
     test: /No process with pid|Can't (?:seize|attach to) task|No such process/,
     advice: 'Check that the pid exists and is not exiting.',

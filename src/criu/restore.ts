@@ -51,7 +51,7 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     const restored = await runRestore(
       client,
       imagesDir,
-      options,
+      { ...options, skipFileRwxCheck: options.skipFileRwxCheck || plan.relaxRwxCheck },
       { ...plan.inheritFds, ...options.inheritFds },
       pids,
       deadline,
@@ -81,6 +81,7 @@ async function runRestore(
     imagesDir,
     workDirFd,
     rstSibling: true,
+    skipFileRwxCheck: options.skipFileRwxCheck ?? false,
     logLevel: LOG_LEVEL,
     logFile: LOG_FILE,
     notifyScripts: true,

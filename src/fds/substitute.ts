@@ -30,6 +30,11 @@ export interface SubstitutionPlan {
   streams: Map<number, Socket>;
   /** Fds opened for the restore; closed once CRIU has its copies. */
   opened: number[];
+  /**
+   * A new pipe stands in for a left-out file or FIFO: CRIU reopens it and would compare its
+   * permission bits (0600) with the original's, so that check must be relaxed.
+   */
+  relaxRwxCheck: boolean;
 }
 
 function invalid(message: string, pid?: number): CriuError {
@@ -87,7 +92,7 @@ export function planSubstitutions(
   root: number,
   subs: FdSubstitutions = {},
 ): SubstitutionPlan {
-  const plan: SubstitutionPlan = { inheritFds: {}, streams: new Map(), opened: [] };
+  const plan: SubstitutionPlan = { inheritFds: {}, streams: new Map(), opened: [], relaxRwxCheck: false };
   const pids = new Set(table.map((e) => e.pid));
   const given = flatten(root, subs, pids);
   const pipeKeys = new Map<string, Socket | undefined>();
@@ -157,6 +162,7 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRo
       return theirs;
     }
     // A pipe: the process keeps its direction; we get the other end.
+    if (entry.leftOut && (entry.type === 'file' || entry.type === 'fifo')) plan.relaxRwxCheck = true;
     const [readEnd, writeEnd] = native.pipePair();
     const [theirs, ours] = entry.access === 'r' ? [readEnd, writeEnd] : [writeEnd, readEnd];
     plan.opened.push(theirs);

@@ -1,6 +1,7 @@
 // fd preservation and substitution with real CRIU: a stdio: 'pipe' child restored on new streams.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -195,4 +196,87 @@ test('a terminal whose master was outside is restored on a new pty, its master e
   restored.kill('SIGKILL');
   await restored.exited;
   terminal.destroy();
+});
+
+/** Waits until `file` holds a "tick N" line, and returns the largest N. */
+async function ticksIn(file: string, timeoutMs = 5000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const ticks = [...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    if (ticks.length > 0) return Math.max(...ticks);
+    if (Date.now() > deadline) assert.fail(`no tick in ${file}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function startKinds(...objects: string[]): Promise<{ pid: number }> {
+  const child = spawn(fixture('fd-kinds'), objects, { stdio: 'ignore' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(alive(pid), 'fd-kinds started');
+  return { pid };
+}
+
+test('a regular file is substituted by another path; the process writes there', { skip }, async () => {
+  const dir = scratchDir();
+  const { pid } = await startKinds(`file:${join(dir, 'log')}`);
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  const entry = cp.fds.find((e) => e.pid === pid && e.fd === 3);
+  assert.deepEqual([entry?.type, entry?.access, entry?.append, entry?.leftOut], ['file', 'w', true, false]);
+  assert.equal(entry?.key, join(dir, 'log').slice(1));
+  await waitGone(pid);
+  const restored = await restore(cp.imagesDir, { fds: { 3: join(dir, 'other') } });
+  assert.ok((await ticksIn(join(dir, 'other'))) > 1, 'ticks continue into the substitute');
+  restored.kill('SIGKILL');
+  await restored.exited;
+});
+
+test('a left-out (external) file is substituted, its permission bits relaxed with skipFileRwxCheck', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const { pid } = await startKinds(`file:${join(dir, 'log')}`);
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images'), leaveOut: [3] });
+  const entry = cp.fds.find((e) => e.pid === pid && e.fd === 3);
+  assert.equal(entry?.leftOut, true);
+  assert.match(entry?.key ?? '', /^file\[[0-9a-f]+:[0-9a-f]+\]$/);
+  await waitGone(pid);
+  // The substitute is created 0600; the original was 0644.
+  const restored = await restore(cp.imagesDir, { fds: { 3: join(dir, 'new-log') }, skipFileRwxCheck: true });
+  assert.ok((await ticksIn(join(dir, 'new-log'))) > 1);
+  restored.kill('SIGKILL');
+  await restored.exited;
+});
+
+test('a left-out FIFO is substituted by a new pipe whose reading end is a stream', { skip }, async () => {
+  const dir = scratchDir();
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const { pid } = await startKinds(`fifo:${fifo}`);
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images'), leaveOut: [3] });
+  const entry = cp.fds.find((e) => e.pid === pid && e.fd === 3);
+  assert.deepEqual([entry?.type, entry?.leftOut], ['fifo', true]);
+  await waitGone(pid);
+  const restored = await restore(cp.imagesDir, { fds: { 3: 'pipe' } });
+  const stream = restored.stdio[3];
+  assert.ok(stream);
+  await nextMatch(stream, /^tick \d+$/);
+  restored.kill('SIGKILL');
+  await restored.exited;
+  stream.destroy();
+});
+
+test('a memfd is substituted by a file', { skip }, async () => {
+  const dir = scratchDir();
+  const { pid } = await startKinds('memfd:state');
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  const entry = cp.fds.find((e) => e.pid === pid && e.fd === 3);
+  assert.deepEqual([entry?.type, entry?.key], ['memfd', '/memfd:state']);
+  await waitGone(pid);
+  const restored = await restore(cp.imagesDir, { fds: { 3: join(dir, 'state') } });
+  assert.ok((await ticksIn(join(dir, 'state'))) > 1);
+  restored.kill('SIGKILL');
+  await restored.exited;
 });
