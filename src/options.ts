@@ -93,6 +93,9 @@ export const CHECKPOINT_OPTIONS = {
   ghostLimit: integer(0, 2 ** 32 - 1),
   digest: boolean,
   leaveOut: leaveOutAdvice,
+  leaveOutMappings: (v: unknown, n: string) => {
+    if (typeof v !== 'function') stringList(v, n);
+  },
 };
 export const RESTORE_OPTIONS = {
   ...operation,
@@ -103,6 +106,12 @@ export const RESTORE_OPTIONS = {
   workDir: string,
   verify: boolean,
   skipFileRwxCheck: boolean,
+  mappings: (v: unknown, n: string) => {
+    if (!isObject(v)) fail(n, 'an object { [path]: path or fd }', v);
+    for (const [path, sub] of Object.entries(v)) {
+      if (typeof sub !== 'number') string(sub, `${n}['${path}']`);
+    }
+  },
   fds: (v: unknown, n: string) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(n, 'an object { [fd]: substitute }', v);
     for (const key of Object.keys(v)) fdNumber(Number(key), `${n} key '${key}'`);

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { CriuErrorCode } from './errors.js';
 import type { FdEntry } from './fds/fd-entry.js';
 import type { LeaveOutAdvice } from './fds/leave-out.js';
+import type { MappingAdvice, MappingEntry } from './fds/proc-maps.js';
 import type { FdSubstitutions } from './fds/substitute.js';
 import type { TreeTask } from './images/pstree.js';
 import type { DumpStats } from './images/stats.js';
@@ -11,6 +12,7 @@ import type { Hooks } from './rpc/hooks.js';
 
 export type { AccessMode, FdEntry, FdType } from './fds/fd-entry.js';
 export type { LeaveOutAdvice } from './fds/leave-out.js';
+export type { MappingAdvice, MappingEntry } from './fds/proc-maps.js';
 export type { FdSubstitute, FdSubstitutions } from './fds/substitute.js';
 
 export type { TreeTask } from './images/pstree.js';
@@ -78,6 +80,11 @@ export interface CheckpointOptions extends OperationOptions {
    * stdio pipes and socketpairs) are left out without being named here.
    */
   leaveOut?: LeaveOutAdvice;
+  /**
+   * Shared file mappings (POSIX shm in /dev/shm, mmap'ed files) not to save as part of the tree
+   * but to substitute at restore, by path or predicate. Their contents live in the file anyway.
+   */
+  leaveOutMappings?: MappingAdvice;
   /** Allow unix sockets connected outside the tree. */
   extUnixSk?: boolean;
   /** Largest deleted-but-open file CRIU copies into the images, in bytes (CRIU: 1 MiB). */
@@ -93,6 +100,8 @@ export interface Checkpoint {
   tree: TreeTask[];
   /** Every fd of every task, as dumped (also in the manifest: see readFdTable). */
   fds: FdEntry[];
+  /** Shared file mappings of the tree (POSIX shm, mmap'ed files). */
+  mappings: MappingEntry[];
   /** True when the tree was left running (`leaveRunning`). */
   leftRunning: boolean;
   /** CRIU's own measurements of the dump. */
@@ -114,6 +123,8 @@ export interface RestoreOptions extends OperationOptions {
    * for any task. Checked against the checkpoint's fd table before anything is restored.
    */
   fds?: FdSubstitutions;
+  /** Substitutes for left-out shared mappings: original path -> a file of the same size (path or fd). */
+  mappings?: Readonly<Record<string, string | number>>;
   /**
    * Let an external file substitute differ from the original in its rwx permission bits
    * (CRIU checks them otherwise).

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { assertAdviceMatches, assertDumpable, externalsFor, leaveOutRule } from '../fds/leave-out.js';
-import { readTreeFds } from '../fds/proc-fds.js';
+import { readTreeFds, treePids } from '../fds/proc-fds.js';
+import { assertMappingAdviceMatches, mappingRule, readTreeMappings } from '../fds/proc-maps.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
@@ -30,6 +31,9 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   // What CRIU cannot dump, and advice that names nothing, fail before anything is frozen.
   const rule = leaveOutRule(pid, options.leaveOut);
   let fds = await readTreeFds(pid, rule);
+  const mapRule = mappingRule(options.leaveOutMappings);
+  let mappings = await readTreeMappings(await treePids(pid), mapRule);
+  assertMappingAdviceMatches(options.leaveOutMappings, mappings);
   assertDumpable(fds);
   assertAdviceMatches(pid, options.leaveOut, fds);
   externalsFor(fds);
@@ -38,10 +42,12 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     // CRIU asks here with the tree frozen: the table read now is exactly what gets dumped.
     queryExtFiles: async (context) => {
       fds = await readTreeFds(pid, rule);
+      mappings = await readTreeMappings(await treePids(pid), mapRule);
       assertDumpable(fds);
       const extra = await options.hooks?.queryExtFiles?.(context);
       if (extra === false) return false;
-      return [...externalsFor(fds), ...(Array.isArray(extra) ? extra : [])];
+      const mapped = mappings.filter((m) => m.leftOut).map((m) => m.key);
+      return [...externalsFor(fds), ...mapped, ...(Array.isArray(extra) ? extra : [])];
     },
   };
   const imagesDir = await prepareImagesDir(options.imagesDir);
@@ -105,6 +111,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     pids,
     leftRunning,
     fds,
+    mappings,
     digest: options.digest ?? true,
   });
   return {
@@ -114,6 +121,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     tree,
     leftRunning,
     fds,
+    mappings,
     stats: await readDumpStats(imagesDir),
     logPath,
   };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
-import { planSubstitutions, releasePlan } from '../fds/substitute.js';
+import { planMappings, planSubstitutions, releasePlan } from '../fds/substitute.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readManifest } from '../integrity/manifest.js';
@@ -35,19 +35,17 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   await waitForPidsFree(pids, deadline, options.signal);
 
-  const table = (await readManifest(imagesDir))?.fds ?? [];
+  const manifest = await readManifest(imagesDir);
+  const table = manifest?.fds ?? [];
   if (options.fds && table.length === 0) {
-    throw new CriuError(
-      'INVALID_SUBSTITUTION',
-      `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`,
-      {
-        operation: 'restore',
-      },
-    );
+    const why = `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`;
+    throw new CriuError('INVALID_SUBSTITUTION', why, { operation: 'restore' });
   }
   // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
   const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
+  let failed = true;
   try {
+    planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
     const restored = await runRestore(
       client,
       imagesDir,
@@ -57,9 +55,11 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       deadline,
     );
     const watcher = loadNative().watchProcess(restored);
+    failed = false;
     return new CriuRestoredProcess(watcher, [restored, ...tree.slice(1).map((t) => t.pid)], plan.streams);
   } finally {
-    releasePlan(plan, false);
+    // CRIU has its copies of the substitutes; our stream ends live on only if the restore did.
+    releasePlan(plan, failed);
   }
 }
 

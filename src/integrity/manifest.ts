@@ -3,6 +3,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import type { FdEntry } from '../fds/fd-entry.js';
+import type { MappingEntry } from '../fds/proc-maps.js';
 import type { FileDigest } from './digest.js';
 
 export const MANIFEST_NAME = 'node-criu.json';
@@ -28,6 +29,8 @@ export interface Manifest {
   leftRunning: boolean;
   /** The tree's fd table, read while CRIU had it frozen. */
   fds: FdEntry[];
+  /** The tree's shared file mappings (POSIX shm, mmap'ed files). */
+  mappings: MappingEntry[];
   /** Per image file: its size, and its SHA-256 unless the checkpoint was made with `digest: false`. */
   files: Record<string, FileDigest | { size: number }>;
 }

@@ -11,6 +11,7 @@ export interface RecordInput {
   pids: number[];
   leftRunning: boolean;
   fds: Manifest['fds'];
+  mappings: Manifest['mappings'];
   /** Hash every image (default). Without it only sizes are recorded: faster, weaker. */
   digest: boolean;
 }

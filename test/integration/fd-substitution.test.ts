@@ -1,7 +1,17 @@
 // fd preservation and substitution with real CRIU: a stdio: 'pipe' child restored on new streams.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -280,3 +290,49 @@ test('a memfd is substituted by a file', { skip }, async () => {
   restored.kill('SIGKILL');
   await restored.exited;
 });
+
+for (const kind of ['shm', 'map'] as const) {
+  test(`a left-out ${kind === 'shm' ? 'POSIX shm' : 'mapped file'} mapping is substituted by a file of the same size`, {
+    skip,
+  }, async () => {
+    const dir = scratchDir();
+    const name = `node-criu-test-${process.pid}-${kind}`;
+    const original = kind === 'shm' ? `/dev/shm/${name}` : join(dir, 'mapped');
+    if (kind === 'map') writeFileSync(original, Buffer.alloc(4096));
+    const { pid } = await startKinds(kind === 'shm' ? `shm:/${name}` : `map:${original}`);
+    try {
+      await ticksIn(original);
+      const cp = await checkpoint(pid, { imagesDir: join(dir, 'images'), leaveOutMappings: [original] });
+      const mapping = cp.mappings.find((m) => m.path === original);
+      assert.deepEqual([mapping?.leftOut, mapping?.access, mapping?.size], [true, 'rw', 4096]);
+      assert.match(mapping?.key ?? '', /^file\[[0-9a-f]+:[0-9a-f]+\]$/);
+      await waitGone(pid);
+
+      const wrongSize = join(dir, 'small');
+      writeFileSync(wrongSize, Buffer.alloc(100));
+      await assert.rejects(
+        restore(cp.imagesDir, { mappings: { [original]: wrongSize } }),
+        (e) => isCriuError(e, 'INVALID_SUBSTITUTION') && /has 100 bytes; it must have the dumped 4096/.test(e.message),
+      );
+      await assert.rejects(
+        restore(cp.imagesDir),
+        (e) => isCriuError(e, 'INVALID_SUBSTITUTION') && e.message.includes(original),
+      );
+
+      const substitute = join(dir, 'substitute');
+      writeFileSync(substitute, Buffer.alloc(4096));
+      chmodSync(substitute, 0o604);
+      await assert.rejects(
+        restore(cp.imagesDir, { mappings: { [original]: substitute } }),
+        (e) => isCriuError(e, 'INVALID_SUBSTITUTION') && /has mode 604, the original/.test(e.message),
+      );
+      chmodSync(substitute, (mapping?.mode ?? 0) & 0o777);
+      const restored = await restore(cp.imagesDir, { mappings: { [original]: substitute } });
+      assert.ok((await ticksIn(substitute)) > 1, 'the restored process writes into the substitute');
+      restored.kill('SIGKILL');
+      await restored.exited;
+    } finally {
+      rmSync(original, { force: true });
+    }
+  });
+}
