@@ -1,5 +1,5 @@
 // restore() on real CRIU: wait for the pids, RESTORE as our child (rst_sibling), watch the root.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { LOG_LEVEL } from './checkpoint.js';
 import { explainFailure } from './explain.js';
 import { assertCheckpointDir } from './images-dir.js';
 import { pidHolder, waitForPidsFree } from './pids.js';
-import { CriuRestoredProcess } from './restored-process.js';
+import { CriuRestoredProcess, signalNumber } from './restored-process.js';
 import { criuClient } from './runtime.js';
 
 const LOG_FILE = 'restore.log';
@@ -29,13 +29,13 @@ const PID_RETRY_MS = 150;
 export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
   await assertCheckpointDir(imagesDir);
-  if (options.verify ?? true) await verifyImages(imagesDir);
+  // Verification reads the manifest anyway; without it, it is read as it is.
+  const manifest = (options.verify ?? true) ? (await verifyImages(imagesDir)).manifest : await readManifest(imagesDir);
   const tree = await readProcessTree(imagesDir);
   const pids = [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   await waitForPidsFree(pids, deadline, options.signal);
 
-  const manifest = await readManifest(imagesDir);
   const table = manifest?.fds ?? [];
   if (options.fds && table.length === 0) {
     const why = `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`;
@@ -53,7 +53,10 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       { ...plan.inheritFds, ...options.inheritFds },
       pids,
       deadline,
-    );
+    ).catch(async (error: unknown) => {
+      await endLeftover(tree[0]?.pid);
+      throw error;
+    });
     const watcher = loadNative().watchProcess(restored);
     failed = false;
     return new CriuRestoredProcess(watcher, [restored, ...tree.slice(1).map((t) => t.pid)], plan.streams);
@@ -61,6 +64,27 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     // CRIU has its copies of the substitutes; our stream ends live on only if the restore did.
     releasePlan(plan, failed);
   }
+}
+
+/** Whether `pid` is a child of this process (a restored root is one, through rst_sibling). */
+function isOurChild(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CRIU cleans up after a failed restore, but not when it was killed (an abort that found no
+ * notification to stop at): a root it had already created would stay, as our child. End it.
+ */
+async function endLeftover(root: number | undefined): Promise<void> {
+  if (root === undefined || !isOurChild(root)) return;
+  const watcher = loadNative().watchProcess(root);
+  watcher.kill(signalNumber('SIGKILL'));
+  await watcher.exited;
 }
 
 /** Runs CRIU's RESTORE (again while a just-freed pid is still unusable) and returns the root pid. */

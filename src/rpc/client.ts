@@ -150,10 +150,12 @@ export class CriuRpcClient {
     if (options.signal?.aborted) throw stopError('ABORTED', options);
     const swrk = await SwrkSession.start(this.criuPath, { inheritFds: options.inheritFds });
     let stop: 'ABORTED' | 'TIMEOUT' | undefined;
+    const stopper = new AbortController();
     let killTimer: NodeJS.Timeout | undefined;
     const requestStop = (code: 'ABORTED' | 'TIMEOUT') => {
       if (stop) return;
       stop = code;
+      stopper.abort();
       killTimer = setTimeout(() => swrk.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
     };
     const onAbort = () => requestStop('ABORTED');
@@ -167,7 +169,7 @@ export class CriuRpcClient {
         result = await exchange(swrk.transport, request, {
           operation: options.operation,
           hooks: options.hooks,
-          shouldStop: () => stop !== undefined,
+          stop: stopper.signal,
         });
       } catch (error) {
         if (stop) throw stopError(stop, options, error);

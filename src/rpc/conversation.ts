@@ -17,14 +17,18 @@ export interface ExchangeOptions {
   operation: CriuOperation;
   hooks?: Hooks | undefined;
   /** Polled at each notification: once true, CRIU is told to stop (a clean rollback point). */
-  shouldStop?: (() => boolean) | undefined;
+  /**
+   * Once aborted, CRIU is told to stop at its next notification (a clean rollback point), and a
+   * hook still running is no longer waited for.
+   */
+  stop?: AbortSignal | undefined;
 }
 
 export interface ExchangeResult {
   response: Response;
   /** Set when a hook threw or returned false, so the operation was refused on our side. */
   refusal?: { notification: NotificationName; error: unknown } | undefined;
-  /** True when a notification was answered "stop" because shouldStop() said so. */
+  /** True when a notification was answered "stop" because `stop` was aborted. */
   stopped: boolean;
 }
 
@@ -44,7 +48,7 @@ function closeAll(fds: readonly number[]): void {
 
 /**
  * Sends `request` and drives the conversation to CRIU's final reply. Hooks run at each
- * notification; their failure (or `shouldStop`) answers `notify_success=false`, which CRIU turns
+ * notification; their failure (or `stop`) answers `notify_success=false`, which CRIU turns
  * into a rollback and a failed reply, returned here with the reason.
  */
 export async function exchange(
@@ -77,11 +81,11 @@ export async function exchange(
       };
       let success = true;
       let external: readonly string[] = [];
-      if (refusal || options.shouldStop?.()) {
+      if (refusal || options.stop?.aborted) {
         success = false;
       } else {
         try {
-          const verdict = await runHook(options.hooks, context);
+          const verdict = await untilStopped(runHook(options.hooks, context), options.stop);
           if (verdict === false) throw new Error(`the ${context.notification} hook returned false`);
           if (Array.isArray(verdict)) external = verdict;
         } catch (error) {
@@ -90,7 +94,7 @@ export async function exchange(
         }
       }
       // Checked again after the hook: a stop requested while it ran must not be answered "go on".
-      if (options.shouldStop?.()) {
+      if (options.stop?.aborted) {
         success = false;
         stopped = true;
       }
@@ -114,6 +118,16 @@ export async function exchange(
       `CRIU answered ${typeName} with a ${RequestType[response.type] ?? response.type} reply`,
     );
   }
+}
+
+/** The hook's result, or undefined as soon as `stop` aborts: a hung hook must not block a stop. */
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal | undefined): Promise<T | undefined> {
+  if (!stop) return work;
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onStop = () => resolve(undefined);
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
 }
 
 /** CRIU answers a request with a reply of the same type, except PAGE_SERVER_CHLD. */

@@ -169,3 +169,32 @@ test('four checkpoints of four processes at once', { skip }, async () => {
   for (const [i, cp] of cps.entries()) assert.deepEqual(cp.pids, [victims[i]?.pid]);
   for (const v of victims) await waitForCount(v.stateFile, readCount(v.stateFile) + 10);
 });
+
+test('aborting a restore mid-way (at post-restore, tree created) leaves no process behind', { skip }, async () => {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  const cp = await checkpoint(victim.pid, { imagesDir: join(dir, 'images') });
+  await waitGone(victim.pid);
+  const controller = new AbortController();
+  let sawRestoredPid: number | undefined;
+  const restoring = restore(cp.imagesDir, {
+    signal: controller.signal,
+    hooks: {
+      // The tree exists now, stopped before resuming; this hook never returns on its own.
+      postRestore: ({ pid }) => {
+        sawRestoredPid = pid;
+        setTimeout(() => controller.abort(), 50);
+        return new Promise<void>(() => {});
+      },
+    },
+  });
+  await assert.rejects(restoring, (e) => isCriuError(e, 'ABORTED'));
+  assert.equal(sawRestoredPid, victim.pid);
+  await waitGone(victim.pid, 5000);
+  // And the images are still good: a plain restore works.
+  const restored = await restore(cp.imagesDir);
+  cleanup.push(restored.pid);
+  await waitForCount(victim.stateFile, readCount(victim.stateFile) + 10);
+  restored.kill('SIGKILL');
+  await restored.exited;
+});

@@ -69,9 +69,9 @@ test('a hook that throws nacks and keeps its error', async () => {
   assert.equal(t.sent[1]?.notifySuccess, false);
 });
 
-test('shouldStop nacks the next notification and marks the result stopped', async () => {
+test('a stop nacks the next notification and marks the result stopped', async () => {
   const t = new ScriptedTransport([notify('pre-dump'), done(false)]);
-  const result = await exchange(t, dumpRequest(), { operation: 'checkpoint', shouldStop: () => true });
+  const result = await exchange(t, dumpRequest(), { operation: 'checkpoint', stop: AbortSignal.abort() });
   assert.equal(result.stopped, true);
   assert.equal(t.sent[1]?.notifySuccess, false);
 });
@@ -135,4 +135,17 @@ test('CRIU exiting mid-request is a PROTOCOL error naming the request', async ()
 test('a reply of another type is a PROTOCOL error', async () => {
   const t = new ScriptedTransport([{ reply: { type: RequestType.RESTORE, success: true } }]);
   await assert.rejects(exchange(t, dumpRequest(), { operation: 'checkpoint' }), /answered DUMP with a RESTORE reply/);
+});
+
+test('a stop while a hook hangs answers "stop" without waiting for the hook', async () => {
+  const t = new ScriptedTransport([notify('post-dump'), done(false)]);
+  const stopper = new AbortController();
+  setTimeout(() => stopper.abort(), 20);
+  const result = await exchange(t, dumpRequest(), {
+    operation: 'checkpoint',
+    stop: stopper.signal,
+    hooks: { postDump: () => new Promise<void>(() => {}) },
+  });
+  assert.equal(result.stopped, true);
+  assert.equal(t.sent[1]?.notifySuccess, false);
 });
