@@ -106,6 +106,7 @@ export const RESTORE_OPTIONS = {
   workDir: string,
   verify: boolean,
   skipFileRwxCheck: boolean,
+  replayPipeData: boolean,
   mappings: (v: unknown, n: string) => {
     if (!isObject(v)) fail(n, 'an object { [path]: path or fd }', v);
     for (const [path, sub] of Object.entries(v)) {

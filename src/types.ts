@@ -123,6 +123,11 @@ export interface RestoreOptions extends OperationOptions {
    * for any task. Checked against the checkpoint's fd table before anything is restored.
    */
   fds?: FdSubstitutions;
+  /**
+   * Data that sat unread in a pipe at checkpoint is not replayed by CRIU into a new pipe; node-criu
+   * replays it into the `'pipe'` substitutes of the root (default true).
+   */
+  replayPipeData?: boolean;
   /** Substitutes for left-out shared mappings: original path -> a file of the same size (path or fd). */
   mappings?: Readonly<Record<string, string | number>>;
   /**

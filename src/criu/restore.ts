@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
-import { planMappings, planSubstitutions, releasePlan } from '../fds/substitute.js';
+import { readPipeData } from '../fds/pipe-data.js';
+import { planMappings, planSubstitutions, releasePlan, replayPipeData } from '../fds/substitute.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readManifest } from '../integrity/manifest.js';
@@ -58,6 +59,7 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       throw error;
     });
     const watcher = loadNative().watchProcess(restored);
+    if (options.replayPipeData ?? true) replayPipeData(plan, await readPipeData(imagesDir));
     failed = false;
     return new CriuRestoredProcess(watcher, [restored, ...tree.slice(1).map((t) => t.pid)], plan.streams);
   } finally {

@@ -36,6 +36,8 @@ export interface SubstitutionPlan {
    * permission bits (0600) with the original's, so that check must be relaxed.
    */
   relaxRwxCheck: boolean;
+  /** The root's pipes replaced by new ones, to replay what was buffered in them. */
+  newPipes: { entry: FdEntry; stream: Socket }[];
 }
 
 function invalid(message: string, pid?: number): CriuError {
@@ -93,7 +95,13 @@ export function planSubstitutions(
   root: number,
   subs: FdSubstitutions = {},
 ): SubstitutionPlan {
-  const plan: SubstitutionPlan = { inheritFds: {}, streams: new Map(), opened: [], relaxRwxCheck: false };
+  const plan: SubstitutionPlan = {
+    inheritFds: {},
+    streams: new Map(),
+    opened: [],
+    relaxRwxCheck: false,
+    newPipes: [],
+  };
   const pids = new Set(table.map((e) => e.pid));
   const given = flatten(root, subs, pids);
   const pipeKeys = new Map<string, Socket | undefined>();
@@ -167,9 +175,11 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRo
     const [readEnd, writeEnd] = native.pipePair();
     const [theirs, ours] = entry.access === 'r' ? [readEnd, writeEnd] : [writeEnd, readEnd];
     plan.opened.push(theirs);
-    if (isRoot)
-      plan.streams.set(entry.fd, new Socket({ fd: ours, readable: ours === readEnd, writable: ours === writeEnd }));
-    else closeSync(ours);
+    if (isRoot) {
+      const stream = new Socket({ fd: ours, readable: ours === readEnd, writable: ours === writeEnd });
+      plan.streams.set(entry.fd, stream);
+      if (entry.type === 'pipe') plan.newPipes.push({ entry, stream });
+    } else closeSync(ours);
     return theirs;
   }
   let fd: number;
@@ -275,6 +285,18 @@ export function planMappings(
     throw invalid(
       `These mappings were left out and need a substitute (mappings option): ${missing.map((m) => m.path).join(', ')}.`,
     );
+  }
+}
+
+/**
+ * Gives the new pipes what the process had not read yet from the old ones at checkpoint: CRIU
+ * saves that data (it saves none for a pipe whose read end is outside the tree) but does not put
+ * it into a pipe given by inherit-fd. Written before the caller can write anything.
+ */
+export function replayPipeData(plan: SubstitutionPlan, buffered: ReadonlyMap<number, Buffer>): void {
+  for (const { entry, stream } of plan.newPipes) {
+    const data = buffered.get(entry.inode);
+    if (data && data.length > 0 && entry.access === 'r') stream.write(data);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   readlinkSync,
   rmSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -336,3 +337,33 @@ for (const kind of ['shm', 'map'] as const) {
     }
   });
 }
+
+test('data unread in a pipe at checkpoint is replayed into the new pipe (and not with replayPipeData: false)', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const go = join(dir, 'go');
+  const [inRead, inWrite] = loadNative().pipePair();
+  const child = spawn(fixture('echo-counter'), [go], { stdio: [inRead, 'ignore', 'ignore'] });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  closeSync(inRead);
+  writeSync(inWrite, 'buffered\n'); // the process does not read it before `go` exists
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  closeSync(inWrite);
+  await waitGone(pid);
+  writeFileSync(go, '');
+
+  for (const replay of [true, false]) {
+    const restored = await restore(cp.imagesDir, { fds: { 0: 'pipe', 1: 'pipe' }, replayPipeData: replay });
+    assert.ok(restored.stdin && restored.stdout);
+    restored.stdin.write('typed later\n');
+    const [line] = await nextMatch(restored.stdout, /^echo .* at \d+$/);
+    assert.match(line, replay ? /^echo buffered at/ : /^echo typed later at/, `replayPipeData: ${replay}`);
+    restored.kill('SIGKILL');
+    await restored.exited;
+    restored.stdin.destroy();
+    restored.stdout.destroy();
+    await waitGone(pid);
+  }
+});
