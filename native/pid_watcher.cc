@@ -78,7 +78,9 @@ Napi::Value PidWatcher::Kill(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "kill: signal must be a number");
   }
   const int signal = info[0].As<Napi::Number>().Int32Value();
-  if (pidfd_ < 0) throw SystemError(env, EBADF, "pidfd_send_signal", "the watcher is closed");
+  if (closed_) throw SystemError(env, EBADF, "pidfd_send_signal", "the watcher is closed");
+  // Exited and reaped: nothing to signal (and the pidfd is closed already).
+  if (settled_ || pidfd_ < 0) return Napi::Boolean::New(env, false);
   // Through the pidfd, never kill(pid): once we reaped the process its pid may already belong to
   // another one, while the pidfd still means the dead process and answers ESRCH.
   if (PidfdSendSignal(pidfd_, signal) == 0) return Napi::Boolean::New(env, true);
@@ -140,6 +142,11 @@ void PidWatcher::Settle(Napi::Env /*env*/, Napi::Value result, bool rejected) {
   if (settled_) return;
   settled_ = true;
   poll_.Close();
+  // Done with the pidfd: a service restoring many times must not keep one per restore until GC.
+  if (pidfd_ >= 0) {
+    close(pidfd_);
+    pidfd_ = -1;
+  }
   SetPinned(false);
   if (rejected) {
     exited_.Reject(result);

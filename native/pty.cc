@@ -18,10 +18,20 @@ Napi::Value OpenPty(const Napi::CallbackInfo& info) {
   const int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) throw SystemError(env, errno, "posix_openpt");
   char path[64];
-  if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, path, sizeof path) != 0) {
-    const int error = errno;
+  const char* failed = nullptr;
+  int error = 0;
+  if (grantpt(master) != 0) {
+    failed = "grantpt";
+    error = errno;
+  } else if (unlockpt(master) != 0) {
+    failed = "unlockpt";
+    error = errno;
+  } else if ((error = ptsname_r(master, path, sizeof path)) != 0) {
+    failed = "ptsname_r";  // returns its error instead of setting errno
+  }
+  if (failed != nullptr) {
     close(master);
-    throw SystemError(env, error, "unlockpt");
+    throw SystemError(env, error, failed);
   }
   const int slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) {

@@ -107,6 +107,10 @@ export const RESTORE_OPTIONS = {
   verify: boolean,
   skipFileRwxCheck: boolean,
   replayPipeData: boolean,
+  shellJob: boolean,
+  tcpEstablished: boolean,
+  fileLocks: boolean,
+  extUnixSk: boolean,
   mappings: (v: unknown, n: string) => {
     if (!isObject(v)) fail(n, 'an object { [path]: path or fd }', v);
     for (const [path, sub] of Object.entries(v)) {

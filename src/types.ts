@@ -131,6 +131,14 @@ export interface RestoreOptions extends OperationOptions {
   /** Substitutes for left-out shared mappings: original path -> a file of the same size (path or fd). */
   mappings?: Readonly<Record<string, string | number>>;
   /**
+   * CRIU's dump options that restore must repeat. By default they are taken from the checkpoint's
+   * manifest; set them for images made by plain `criu dump`.
+   */
+  shellJob?: boolean;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+  extUnixSk?: boolean;
+  /**
    * Let an external file substitute differ from the original in its rwx permission bits
    * (CRIU checks them otherwise).
    */

@@ -138,16 +138,19 @@ async function cmdRestore(args: string[]): Promise<number> {
     external: values.external ?? [],
   });
   emit(values.json, { pid: restored.pid, pids: restored.pids }, () => console.log(restored.pid));
+  if (values.detach) {
+    // The tree keeps running, re-parented when we exit; its 'pipe' ends (ours) close with us.
+    restored.unref();
+    for (const stream of restored.stdio) stream?.destroy();
+    return 0;
+  }
   // 'pipe' substitutes: relay the restored process's output to ours, and our stdin to it.
   restored.stdout?.pipe(process.stdout);
   restored.stderr?.pipe(process.stderr);
   if (restored.stdin) process.stdin.pipe(restored.stdin);
-  if (values.detach) {
-    // The tree keeps running; it is re-parented when we exit.
-    restored.unref();
-    return 0;
-  }
   const { code, signal } = await restored.exited;
+  process.stdin.unpipe();
+  process.stdin.pause();
   // Like a shell: 128 + the signal number when the root was killed.
   return code ?? 128 + (signal ? constants.signals[signal] : 0);
 }

@@ -28,6 +28,17 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
       pid,
     });
   }
+  // CRIU would freeze this very process, which then could never answer it.
+  if ((await treePids(pid)).includes(process.pid)) {
+    throw new CriuError(
+      'UNSUPPORTED',
+      `pid ${pid} is this process or one of its ancestors: a process cannot checkpoint a tree it is part of.`,
+      {
+        operation: 'checkpoint',
+        pid,
+      },
+    );
+  }
   // What CRIU cannot dump, and advice that names nothing, fail before anything is frozen.
   const rule = leaveOutRule(pid, options.leaveOut);
   let fds = await readTreeFds(pid, rule);
@@ -76,7 +87,10 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
       timeout: options.timeout,
       logPath,
     });
-    if (refusal) {
+    if (refusal && refusal.error instanceof CriuError) {
+      // Our own checks in query-ext-files (io_uring appeared, an fd that cannot be left out).
+      failure = refusal.error;
+    } else if (refusal) {
       failure = new CriuError(
         'ABORTED',
         `The checkpoint of pid ${pid} was stopped by the ${refusal.notification} hook.`,
@@ -110,6 +124,12 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     pid,
     pids,
     leftRunning,
+    dumpOptions: {
+      shellJob: opts.shellJob,
+      tcpEstablished: opts.tcpEstablished,
+      fileLocks: opts.fileLocks,
+      extUnixSk: opts.extUnixSk,
+    },
     fds,
     mappings,
     digest: options.digest ?? true,

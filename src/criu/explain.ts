@@ -23,7 +23,8 @@ const CAUSES: { code: CriuErrorCode; test: RegExp; advice: string }[] = [
   },
   {
     code: 'NOT_PERMITTED',
-    test: /Operation not permitted|Permission denied|CAP_SYS_ADMIN|CAP_CHECKPOINT_RESTORE/,
+    // Only failures to seize or attach: "Permission denied" on a file is about that file.
+    test: /(?:seize|ptrace|attach)[^\n]*(?:Operation not permitted|Permission denied)|CAP_SYS_ADMIN|CAP_CHECKPOINT_RESTORE/i,
     advice: 'Run as root (or with CAP_CHECKPOINT_RESTORE and CAP_SYS_PTRACE).',
   },
   {

@@ -1,5 +1,5 @@
 // Prepares the directory a checkpoint is written to, and cleans up after a failed one.
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
@@ -9,6 +9,8 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
   if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-'));
   await mkdir(requested, { recursive: true, mode: 0o700 });
   const entries = await readdir(requested);
+  // mkdir leaves an existing dir's mode alone: images hold process memory, so the dir is made private.
+  if (entries.length === 0) await chmod(requested, 0o700);
   if (entries.length > 0) {
     throw new CriuError(
       'INVALID_IMAGES',

@@ -1,18 +1,20 @@
 // restore() on real CRIU: wait for the pids, RESTORE as our child (rst_sibling), watch the root.
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CriuError } from '../errors.js';
+import { CriuError, isCriuError } from '../errors.js';
 import { readPipeData } from '../fds/pipe-data.js';
+import { treePids } from '../fds/proc-fds.js';
 import { planMappings, planSubstitutions, releasePlan, replayPipeData } from '../fds/substitute.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readManifest } from '../integrity/manifest.js';
 import { verifyImages } from '../integrity/verify.js';
-import { loadNative } from '../native.js';
+import { loadNative, type ProcessWatcher } from '../native.js';
 import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
+import type { Hooks } from '../rpc/hooks.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
 import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { LOG_LEVEL } from './checkpoint.js';
@@ -42,31 +44,59 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     const why = `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`;
     throw new CriuError('INVALID_SUBSTITUTION', why, { operation: 'restore' });
   }
+  // Read (and so validated) before anything runs: nothing may fail once the tree is running.
+  const buffered = (options.replayPipeData ?? true) ? await readPipeData(imagesDir) : new Map<number, Buffer>();
   // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
   const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
+  // The root this call's CRIU created (post-restore says so): only that one is ours to end.
+  let created: number | undefined;
+  const hooks: Hooks = {
+    ...options.hooks,
+    postRestore: (context) => {
+      created = context.pid;
+      return options.hooks?.postRestore?.(context);
+    },
+  };
+  const dumped = manifest?.dumpOptions;
   let failed = true;
   try {
     planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
-    const restored = await runRestore(
-      client,
-      imagesDir,
-      { ...options, skipFileRwxCheck: options.skipFileRwxCheck || plan.relaxRwxCheck },
-      { ...plan.inheritFds, ...options.inheritFds },
-      pids,
-      deadline,
-    ).catch(async (error: unknown) => {
-      await endLeftover(tree[0]?.pid);
+    const restoreOptions: RestoreOptions = {
+      ...options,
+      hooks,
+      // A checkpoint restores with the options it was dumped with, unless told otherwise.
+      shellJob: options.shellJob ?? dumped?.shellJob,
+      tcpEstablished: options.tcpEstablished ?? dumped?.tcpEstablished,
+      fileLocks: options.fileLocks ?? dumped?.fileLocks,
+      extUnixSk: options.extUnixSk ?? dumped?.extUnixSk,
+      skipFileRwxCheck: options.skipFileRwxCheck || plan.relaxRwxCheck,
+    };
+    const inheritFds = { ...plan.inheritFds, ...options.inheritFds };
+    const root = await runRestore(client, imagesDir, restoreOptions, inheritFds, pids, deadline).catch(
+      async (error: unknown) => {
+        // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
+        if (created !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(created, pids);
+        throw error;
+      },
+    );
+    let watcher: ProcessWatcher;
+    try {
+      watcher = loadNative().watchProcess(root);
+      replayPipeData(plan, buffered);
+    } catch (error) {
+      await endTree(root, pids);
       throw error;
-    });
-    const watcher = loadNative().watchProcess(restored);
-    if (options.replayPipeData ?? true) replayPipeData(plan, await readPipeData(imagesDir));
+    }
     failed = false;
-    return new CriuRestoredProcess(watcher, [restored, ...tree.slice(1).map((t) => t.pid)], plan.streams);
+    return new CriuRestoredProcess(watcher, [root, ...tree.slice(1).map((t) => t.pid)], plan.streams);
   } finally {
     // CRIU has its copies of the substitutes; our stream ends live on only if the restore did.
     releasePlan(plan, failed);
   }
 }
+
+/** Failures after which CRIU may not have removed what it had restored. */
+const STOPPED: ReadonlySet<string> = new Set(['ABORTED', 'TIMEOUT', 'PROTOCOL']);
 
 /** Whether `pid` is a child of this process (a restored root is one, through rst_sibling). */
 function isOurChild(pid: number): boolean {
@@ -79,12 +109,21 @@ function isOurChild(pid: number): boolean {
 }
 
 /**
- * CRIU cleans up after a failed restore, but not when it was killed (an abort that found no
- * notification to stop at): a root it had already created would stay, as our child. End it.
+ * Ends a restored tree that must not live on: every pid of the image that is `root` or one of
+ * its descendants (a pid reused by someone else since is not touched). The root, our child, is
+ * reaped; its children go to init.
  */
-async function endLeftover(root: number | undefined): Promise<void> {
-  if (root === undefined || !isOurChild(root)) return;
+async function endTree(root: number, imagePids: readonly number[]): Promise<void> {
+  if (!isOurChild(root)) return;
   const watcher = loadNative().watchProcess(root);
+  const image = new Set(imagePids);
+  for (const pid of (await treePids(root)).filter((p) => image.has(p)).reverse()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
   watcher.kill(signalNumber('SIGKILL'));
   await watcher.exited;
 }
@@ -100,6 +139,7 @@ async function runRestore(
 ): Promise<number> {
   const inherit = Object.entries(inheritFds);
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'node-criu-restore-')));
+  if (options.workDir !== undefined) await mkdir(workDir, { recursive: true, mode: 0o700 });
   const logPath = join(workDir, LOG_FILE);
   // CRIU opens work_dir_fd through /proc/<our pid>/fd, so it must stay open during the call.
   const workDirFd = openSync(workDir, 'r');
@@ -107,6 +147,10 @@ async function runRestore(
     imagesDir,
     workDirFd,
     rstSibling: true,
+    shellJob: options.shellJob ?? false,
+    tcpEstablished: options.tcpEstablished ?? false,
+    fileLocks: options.fileLocks ?? false,
+    extUnixSk: options.extUnixSk ?? false,
     skipFileRwxCheck: options.skipFileRwxCheck ?? false,
     logLevel: LOG_LEVEL,
     logFile: LOG_FILE,
@@ -130,6 +174,7 @@ async function runRestore(
         inheritFds: inherit.map(([, fd]) => fd),
         logPath,
       });
+      // Even when CRIU went on (a refused post-resume), the caller asked to stop: the tree is ended.
       if (refusal) {
         throw new CriuError('ABORTED', `The restore of ${imagesDir} was stopped by the ${refusal.notification} hook.`, {
           operation: 'restore',
@@ -143,7 +188,12 @@ async function runRestore(
       }
       const error = await explainFailure(response, { operation: 'restore', logPath, fallback: 'RESTORE_FAILED' });
       if (error.code === 'PID_IN_USE' && Date.now() < deadline && pids.every((p) => pidHolder(p) === undefined)) {
-        await sleep(PID_RETRY_MS);
+        await sleep(PID_RETRY_MS, undefined, { signal: options.signal }).catch((cause: unknown) => {
+          throw new CriuError('ABORTED', 'The restore was aborted while waiting for a pid to be usable.', {
+            operation: 'restore',
+            cause,
+          });
+        });
         continue;
       }
       throw error;

@@ -8,7 +8,7 @@ export type LeaveOutAdvice = readonly (number | { pid: number; fd: number })[] |
 
 export function leaveOutRule(root: number, advice: LeaveOutAdvice | undefined): LeaveOutRule | undefined {
   if (advice === undefined) return undefined;
-  if (typeof advice === 'function') return (e) => advice({ ...e, key: '', leftOut: false } as FdEntry);
+  if (typeof advice === 'function') return advice;
   const wanted = new Set(advice.map((a) => (typeof a === 'number' ? `${root}:${a}` : `${a.pid}:${a.fd}`)));
   return (e) => wanted.has(`${e.pid}:${e.fd}`);
 }

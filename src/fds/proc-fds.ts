@@ -110,7 +110,8 @@ async function readFd(pid: number, fd: number, families: Awaited<ReturnType<type
   };
 }
 
-export type LeaveOutRule = (entry: Omit<FdEntry, 'leftOut' | 'key'>) => boolean;
+/** Sees each row as it would be without the advice (`leftOut` true only if detected as outside). */
+export type LeaveOutRule = (entry: FdEntry) => boolean;
 
 /**
  * The fd table of the tree rooted at `root`. An fd whose other end is outside the tree (a
@@ -118,7 +119,7 @@ export type LeaveOutRule = (entry: Omit<FdEntry, 'leftOut' | 'key'>) => boolean;
  */
 export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promise<FdEntry[]> {
   const pids = await treePids(root);
-  const [families, peers] = await Promise.all([socketFamilies(), unixPeers()]);
+  const families = await socketFamilies();
   const raw: Awaited<ReturnType<typeof readFd>>[] = [];
   for (const pid of pids) {
     const fds = (await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])).map(Number).sort((a, b) => a - b);
@@ -127,7 +128,10 @@ export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promis
       if (row) raw.push(row);
     }
   }
-  const held = new Set(raw.map((r) => r.inode));
+  // Asked only when there are unix sockets: it runs `ss`.
+  const peers = raw.some((r) => r.type === 'unix') ? await unixPeers() : new Map<number, number>();
+  // Socket inodes only: a file's inode on another filesystem may carry the same number.
+  const held = new Set(raw.filter((r) => r.type === 'unix').map((r) => r.inode));
   // A pty slave's other end is the master, reached through /dev/ptmx: held by the tree or not.
   const treeHoldsPtyMaster = raw.some((r) => r.target === '/dev/ptmx' || r.target.startsWith('/dev/pts/ptmx'));
   return raw.map(({ rdev, dev, ...row }) => {
@@ -145,9 +149,10 @@ export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promis
     const ext = externalKey({ ...row, rdev, dev });
     // An unconnected socket (no peer inode) has nothing outside; a pty slave's master has no inode here.
     const outside = peer !== undefined && !peer.inTree && (peer.inode !== undefined || row.type === 'tty');
-    const leftOut = outside || (leaveOut?.({ ...row, peer, externalKey: ext }) ?? false);
     // Left out, a resource is found at restore by its external key (a unix socket by its inode).
-    const key = leftOut && ext && row.type !== 'unix' ? ext : inheritKey(row);
-    return { ...row, peer, key, externalKey: ext, leftOut };
+    const keyIf = (out: boolean) => (out && ext && row.type !== 'unix' ? ext : inheritKey(row));
+    const asIs: FdEntry = { ...row, peer, key: keyIf(outside), externalKey: ext, leftOut: outside };
+    const leftOut = outside || (leaveOut?.(asIs) ?? false);
+    return { ...asIs, key: keyIf(leftOut), leftOut };
   });
 }

@@ -104,7 +104,7 @@ export function planSubstitutions(
   };
   const pids = new Set(table.map((e) => e.pid));
   const given = flatten(root, subs, pids);
-  const pipeKeys = new Map<string, Socket | undefined>();
+  const byKey = new Map<string, { sub: FdSubstitute; fd: number; stream: Socket | undefined }>();
   try {
     for (const [pid, fd, sub] of given) {
       const entry = table.find((e) => e.pid === pid && e.fd === fd);
@@ -119,21 +119,24 @@ export function planSubstitutions(
           pid,
         );
       }
-      const previous = plan.inheritFds[entry.key];
-      // fds sharing one resource (0, 1 and 2 on one terminal) share one new 'pipe' substitute.
-      const shared = previous !== undefined && sub === 'pipe' && pipeKeys.has(entry.key);
-      const ours = shared ? previous : resolve(entry, sub, plan, pid === root);
-      if (shared && pid === root) {
-        const stream = [...plan.streams.entries()].find(([, s]) => s === pipeKeys.get(entry.key))?.[1];
-        if (stream) plan.streams.set(entry.fd, stream);
+      if (sub === 'pipe' && pid !== root) {
+        throw invalid(
+          `'pipe' substitutes are exposed as streams for the root only: give fd ${fd} of pid ${pid} an fd or a path.`,
+          pid,
+        );
       }
-      if (sub === 'pipe' && !shared) pipeKeys.set(entry.key, plan.streams.get(entry.fd));
-      if (previous !== undefined && previous !== ours) {
+      // fds sharing one resource (0, 1 and 2 on one terminal) share one substitute, if they were given the same.
+      const earlier = byKey.get(entry.key);
+      if (earlier && earlier.sub !== sub) {
         throw invalid(
           `fd ${fd} of pid ${pid} shares ${entry.key} with another substituted fd, but was given a different substitute.`,
           pid,
         );
       }
+      const ours = earlier ? earlier.fd : resolve(entry, sub, plan);
+      const stream = earlier ? earlier.stream : plan.streams.get(entry.fd);
+      if (stream) plan.streams.set(entry.fd, stream);
+      byKey.set(entry.key, { sub, fd: ours, stream });
       plan.inheritFds[entry.key] = ours;
     }
     const missing = table.filter((e) => e.leftOut && plan.inheritFds[e.key] === undefined);
@@ -151,7 +154,7 @@ export function planSubstitutions(
   }
 }
 
-function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRoot: boolean): number {
+function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan): number {
   const where = `fd ${entry.fd} of pid ${entry.pid}`;
   if (sub === 'pipe') {
     const native = loadNative();
@@ -159,15 +162,13 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRo
       // A terminal gets a new pty: the process keeps a terminal, we get the master side.
       const pty = native.openPty();
       plan.opened.push(pty.slave);
-      if (isRoot) plan.streams.set(entry.fd, ptyMasterStream(pty.master));
-      else closeSync(pty.master);
+      plan.streams.set(entry.fd, ptyMasterStream(pty.master));
       return pty.slave;
     }
     if (entry.type === 'unix' || entry.type === 'socket') {
       const [ours, theirs] = native.streamSocketPair();
       plan.opened.push(theirs);
-      if (isRoot) plan.streams.set(entry.fd, new Socket({ fd: ours, readable: true, writable: true }));
-      else closeSync(ours);
+      plan.streams.set(entry.fd, new Socket({ fd: ours, readable: true, writable: true }));
       return theirs;
     }
     // A pipe: the process keeps its direction; we get the other end.
@@ -175,11 +176,9 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan, isRo
     const [readEnd, writeEnd] = native.pipePair();
     const [theirs, ours] = entry.access === 'r' ? [readEnd, writeEnd] : [writeEnd, readEnd];
     plan.opened.push(theirs);
-    if (isRoot) {
-      const stream = new Socket({ fd: ours, readable: ours === readEnd, writable: ours === writeEnd });
-      plan.streams.set(entry.fd, stream);
-      if (entry.type === 'pipe') plan.newPipes.push({ entry, stream });
-    } else closeSync(ours);
+    const stream = new Socket({ fd: ours, readable: ours === readEnd, writable: ours === writeEnd });
+    plan.streams.set(entry.fd, stream);
+    if (entry.type === 'pipe') plan.newPipes.push({ entry, stream });
     return theirs;
   }
   let fd: number;
@@ -264,7 +263,16 @@ export function planMappings(
       }
       plan.opened.push(fd);
     }
-    const { size, mode } = fstatSync(fd);
+    let stat: { size: number; mode: number };
+    try {
+      stat = fstatSync(fd);
+    } catch (cause) {
+      throw Object.assign(
+        invalid(`The substitute of mapping ${path} is fd ${fd}, which this process does not have open.`),
+        { cause },
+      );
+    }
+    const { size, mode } = stat;
     if (size !== entry.size) {
       throw invalid(
         `The substitute of mapping ${path} has ${size} bytes; it must have the dumped ${entry.size}.`,

@@ -1,5 +1,6 @@
 // Peers of unix sockets, from `ss` (sock_diag): /proc/net/unix does not show who is connected.
 import { execa } from 'execa';
+import { CriuError } from '../errors.js';
 
 /**
  * Maps every unix socket inode to its peer's inode (0 when unconnected). Lines look like
@@ -17,12 +18,16 @@ export function parseSsUnix(text: string): Map<number, number> {
   return peers;
 }
 
-/** Unix socket peers of the whole system, or an empty map if `ss` is not available. */
+/** Unix socket peers of the whole system. Without them a parent's stdio socketpairs would go unnoticed. */
 export async function unixPeers(): Promise<Map<number, number>> {
   try {
     const { stdout } = await execa('ss', ['-x', '-a', '-n', '-H'], { maxBuffer: 64 << 20 });
     return parseSsUnix(stdout);
-  } catch {
-    return new Map();
+  } catch (cause) {
+    throw new CriuError(
+      'UNSUPPORTED',
+      "Cannot tell where the tree's unix sockets lead: 'ss' (iproute2) failed or is missing. Install iproute2.",
+      { operation: 'checkpoint', cause },
+    );
   }
 }

@@ -27,6 +27,8 @@ export interface Manifest {
   pid: number;
   pids: number[];
   leftRunning: boolean;
+  /** Dump options that restore must repeat (CRIU needs them on both sides). */
+  dumpOptions: { shellJob: boolean; tcpEstablished: boolean; fileLocks: boolean; extUnixSk: boolean };
   /** The tree's fd table, read while CRIU had it frozen. */
   fds: FdEntry[];
   /** The tree's shared file mappings (POSIX shm, mmap'ed files). */

@@ -10,6 +10,7 @@ export interface RecordInput {
   pid: number;
   pids: number[];
   leftRunning: boolean;
+  dumpOptions: Manifest['dumpOptions'];
   fds: Manifest['fds'];
   mappings: Manifest['mappings'];
   /** Hash every image (default). Without it only sizes are recorded: faster, weaker. */

@@ -35,7 +35,8 @@ export async function verifyImages(dir: string): Promise<VerifyResult> {
   }
   const listed = Object.entries(manifest.files);
   for (const name of await readdir(dir)) {
-    if (!NOT_IMAGES.has(name) && !(name in manifest.files)) throw tampered(dir, name, 'is not part of the checkpoint');
+    if (!NOT_IMAGES.has(name) && !Object.hasOwn(manifest.files, name))
+      throw tampered(dir, name, 'is not part of the checkpoint');
   }
   let bytesHashed = 0;
   let digestsChecked = 0;

@@ -160,6 +160,8 @@ export class CriuRpcClient {
     };
     const onAbort = () => requestStop('ABORTED');
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while CRIU was being spawned: the event has fired already.
+    if (options.signal?.aborted) onAbort();
     const timeoutTimer =
       options.timeout === undefined ? undefined : setTimeout(() => requestStop('TIMEOUT'), options.timeout);
     try {
@@ -230,7 +232,7 @@ export class CriuRpcClient {
   async pageServer(opts: Options): Promise<PageServerInfo> {
     const { response } = await this.call(RequestType.PAGE_SERVER, opts, { operation: 'page-server' });
     const info = pageServerInfo(response, 'page-server');
-    return info.pid > 0 ? info : { ...info, pid: listenerPid(info.port) ?? 0 };
+    return info.pid > 0 ? info : { ...info, pid: (await listenerPid(info.port)) ?? 0 };
   }
 
   /** CPUINFO_DUMP: records this CPU's features into cpuinfo.img of the images dir. */

@@ -58,11 +58,11 @@ export async function exchange(
 ): Promise<ExchangeResult> {
   const { operation } = options;
   const typeName = RequestType[request.type];
-  await transport.send(toBinary(RequestSchema, request));
+  await io(operation, () => transport.send(toBinary(RequestSchema, request)));
   let refusal: ExchangeResult['refusal'];
   let stopped = false;
   for (;;) {
-    const packet = await transport.receive();
+    const packet = await io(operation, () => transport.receive());
     if (packet === null) {
       throw protocolError(operation, `CRIU exited before answering the ${typeName} request`);
     }
@@ -80,12 +80,20 @@ export async function exchange(
         fds: [...packet.fds],
       };
       let success = true;
+      let hookStillRunning: Promise<undefined> | undefined;
       let external: readonly string[] = [];
       if (refusal || options.stop?.aborted) {
         success = false;
       } else {
         try {
-          const verdict = await untilStopped(runHook(options.hooks, context), options.stop);
+          const running = runHook(options.hooks, context);
+          // A hook given up on by a stop may still use the fds: they are closed when it settles.
+          hookStillRunning = running.then(
+            () => undefined,
+            () => undefined,
+          );
+          const verdict = await untilStopped(running, options.stop);
+          hookStillRunning = undefined;
           if (verdict === false) throw new Error(`the ${context.notification} hook returned false`);
           if (Array.isArray(verdict)) external = verdict;
         } catch (error) {
@@ -98,11 +106,12 @@ export async function exchange(
         success = false;
         stopped = true;
       }
-      closeAll(context.fds);
+      if (hookStillRunning) void hookStillRunning.then(() => closeAll(context.fds));
+      else closeAll(context.fds);
       const answer = create(RequestSchema, { type: RequestType.NOTIFY, notifySuccess: success });
       // query-ext-files is answered with the externals to add, in opts.
       if (external.length > 0) answer.opts = create(OptionsSchema, { imagesDirFd: -1, external: [...external] });
-      await transport.send(toBinary(RequestSchema, answer));
+      await io(operation, () => transport.send(toBinary(RequestSchema, answer)));
       continue;
     }
     closeAll(packet.fds);
@@ -117,6 +126,15 @@ export async function exchange(
       operation,
       `CRIU answered ${typeName} with a ${RequestType[response.type] ?? response.type} reply`,
     );
+  }
+}
+
+/** A socket failure talking to CRIU (EPIPE once it died, ...) is a PROTOCOL error. */
+async function io<T>(operation: CriuOperation, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (cause) {
+    throw protocolError(operation, `The connection to CRIU failed: ${(cause as Error).message}`, cause);
   }
 }
 

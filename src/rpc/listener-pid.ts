@@ -1,15 +1,15 @@
 // Finds the process listening on a TCP port, from /proc: CRIU's daemon page server reports pid 0.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 
 const TCP_LISTEN = '0A';
 
 /** Inodes of sockets listening on `port` (IPv4 and IPv6). */
-function listeningInodes(port: number): Set<string> {
+async function listeningInodes(port: number): Promise<Set<string>> {
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
-      text = readFileSync(table, 'utf8');
+      text = await readFile(table, 'utf8');
     } catch {
       continue;
     }
@@ -23,21 +23,21 @@ function listeningInodes(port: number): Set<string> {
   return inodes;
 }
 
-/** The pid holding a socket listening on `port`, or undefined. */
-export function listenerPid(port: number): number | undefined {
-  const inodes = listeningInodes(port);
+/** The pid holding a socket listening on `port`, or undefined. Async: it walks all of /proc. */
+export async function listenerPid(port: number): Promise<number | undefined> {
+  const inodes = await listeningInodes(port);
   if (inodes.size === 0) return undefined;
-  for (const entry of readdirSync('/proc')) {
+  for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let fds: string[];
     try {
-      fds = readdirSync(`/proc/${entry}/fd`);
+      fds = await readdir(`/proc/${entry}/fd`);
     } catch {
       continue;
     }
     for (const fd of fds) {
       try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${entry}/fd/${fd}`));
+        const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${entry}/fd/${fd}`));
         if (m?.[1] && inodes.has(m[1])) return Number(entry);
       } catch {
         // The fd closed while we looked.

@@ -50,6 +50,9 @@ export class SwrkSession {
         // Numbers in the stdio array become those fds in the child (dup2 also drops cloexec).
         stdio: ['ignore', 'ignore', 'pipe', childEnd, ...(options.inheritFds ?? [])],
       });
+    } catch (error) {
+      socket.close();
+      throw error;
     } finally {
       // The child has its copy now; ours would keep the socket open after CRIU exits.
       closeSync(childEnd);
@@ -64,10 +67,6 @@ export class SwrkSession {
       throw error;
     }
     return new SwrkSession(child, socket);
-  }
-
-  get pid(): number | undefined {
-    return this.#child.pid;
   }
 
   /** The last few KiB CRIU wrote on stderr (it logs to its log file; this catches crashes). */

@@ -1,11 +1,13 @@
 // Real CRIU, real processes: checkpoint and restore with the state continuing.
 import assert from 'node:assert/strict';
+import { spawn as spawnPlain } from 'node:child_process';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { checkpoint, isCriuError, type RestoredProcess, restore } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
 import {
   alive,
+  fixture,
   killAll,
   readCount,
   requestExit,
@@ -195,6 +197,31 @@ test('aborting a restore mid-way (at post-restore, tree created) leaves no proce
   const restored = await restore(cp.imagesDir);
   cleanup.push(restored.pid);
   await waitForCount(victim.stateFile, readCount(victim.stateFile) + 10);
+  restored.kill('SIGKILL');
+  await restored.exited;
+});
+
+test('checkpointing this process or an ancestor is refused instead of freezing us', { skip }, async () => {
+  for (const pid of [process.pid, process.ppid]) {
+    await assert.rejects(
+      checkpoint(pid, { leaveRunning: true }),
+      (e) => isCriuError(e, 'UNSUPPORTED') && e.pid === pid,
+    );
+  }
+});
+
+test('a shellJob checkpoint restores with shellJob taken from its manifest', { skip }, async () => {
+  const dir = scratchDir();
+  const stateFile = join(dir, 'count');
+  // Not detached: the victim shares our session, so CRIU needs shell_job on both sides.
+  const child = spawnPlain(fixture('counter'), [stateFile], { stdio: 'ignore' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  await waitForCount(stateFile, 1);
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images'), shellJob: true });
+  await waitGone(pid);
+  const restored = await restoreAndTrack(cp.imagesDir);
+  await waitForCount(stateFile, readCount(stateFile) + 10);
   restored.kill('SIGKILL');
   await restored.exited;
 });
