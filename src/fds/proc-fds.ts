@@ -72,7 +72,8 @@ function classify(
   return 'file';
 }
 
-function accessOf(flags: number): AccessMode {
+/** The access mode in open flags (as /proc/PID/fdinfo shows them, in octal). */
+export function accessOf(flags: number): AccessMode {
   const acc = flags & O_ACCMODE;
   return acc === 0 ? 'r' : acc === 1 ? 'w' : 'rw';
 }

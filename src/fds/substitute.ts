@@ -7,6 +7,7 @@ import tty from 'node:tty';
 import { CriuError } from '../errors.js';
 import { loadNative } from '../native.js';
 import type { AccessMode, FdEntry } from './fd-entry.js';
+import { accessOf } from './proc-fds.js';
 import type { MappingEntry } from './proc-maps.js';
 
 /**
@@ -72,8 +73,7 @@ function flatten(root: number, subs: FdSubstitutions, pids: ReadonlySet<number>)
 /** Access mode of one of our fds, from /proc/self/fdinfo. */
 function accessOfOurFd(fd: number): AccessMode {
   const flags = /^flags:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
-  const acc = Number.parseInt(flags ?? '2', 8) & 3;
-  return acc === 0 ? 'r' : acc === 1 ? 'w' : 'rw';
+  return accessOf(Number.parseInt(flags ?? '2', 8));
 }
 
 const covers = (have: AccessMode, need: AccessMode) => have === 'rw' || have === need;
