@@ -1,22 +1,11 @@
-// Splits a CRIU image file into its magic header and its u32-length-prefixed protobuf entries.
+// Reading protobuf-only images the way node-criu did before the codec (splitImage / readEntries),
+// now on top of it, for code that still uses this form.
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { type DescMessage, fromBinary, type MessageShape } from '@bufbuild/protobuf';
-import { CriuError } from '../errors.js';
+import { type DecodedImage, decodeImage } from './decode-image.js';
+import { imageCorrupt } from './image-error.js';
 
-/** Every image but inventory.img starts with this, then the image type's own magic. */
-export const IMG_COMMON_MAGIC = 0x54564319;
-/** stats-* and irmap-cache start with this instead of the common magic. */
-export const IMG_SERVICE_MAGIC = 0x55105940;
-
-export const MAGIC = {
-  INVENTORY: 0x58313116,
-  PSTREE: 0x50273030,
-  STATS: 0x57093306,
-} as const;
-
-/** No real entry comes close; a larger length prefix means a corrupt or hostile file. */
-const MAX_ENTRY_BYTES = 64 << 20;
+export { IMG_COMMON_MAGIC, IMG_SERVICE_MAGIC, MAGIC } from './magic.js';
 
 export interface RawImage {
   file: string;
@@ -26,57 +15,42 @@ export interface RawImage {
   entries: { offset: number; bytes: Uint8Array }[];
 }
 
-function corrupt(file: string, offset: number, what: string): CriuError {
-  return new CriuError('IMAGE_CORRUPT', `${basename(file)} is corrupt at byte ${offset}: ${what}`, {
-    operation: 'read-images',
-    file,
-    offset,
-  });
+/** Decodes `data` as the image its file name says, and checks that its type magic is `expected`. */
+function decodeExpecting(file: string, data: Uint8Array, expected: number): DecodedImage {
+  const image = decodeImage(file, data);
+  if (image.magics.at(-1) !== expected) {
+    const at = Math.max(0, image.magics.length - 1) * 4;
+    throw imageCorrupt(file, at, `not an image of magic 0x${expected.toString(16)}`);
+  }
+  return image;
 }
 
 /**
- * Parses an image whose entries are all protobuf messages (no raw payload after an entry).
- * `expected` is the image type's magic; the header is validated against it.
+ * The header and entries of the image in `data`, whose type magic must be `expected`.
+ * @throws {CriuError} IMAGE_CORRUPT.
  */
 export function splitImage(file: string, data: Uint8Array, expected: number): RawImage {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (data.byteLength < 4) throw corrupt(file, 0, 'too short for an image header');
-  const first = view.getUint32(0, true);
-  const magics = [first];
-  let pos = 4;
-  if (first === IMG_COMMON_MAGIC || first === IMG_SERVICE_MAGIC) {
-    if (data.byteLength < 8) throw corrupt(file, 4, 'header ends after the first magic');
-    magics.push(view.getUint32(4, true));
-    pos = 8;
-  }
-  if (magics[magics.length - 1] !== expected) {
-    throw corrupt(file, pos - 4, `magic 0x${magics.at(-1)?.toString(16)} is not 0x${expected.toString(16)}`);
-  }
-  const entries: RawImage['entries'] = [];
-  while (pos < data.byteLength) {
-    if (data.byteLength - pos < 4) throw corrupt(file, pos, 'truncated entry length');
-    const len = view.getUint32(pos, true);
-    if (len > MAX_ENTRY_BYTES || pos + 4 + len > data.byteLength) {
-      throw corrupt(file, pos, `entry length ${len} runs past the end of the file`);
-    }
-    entries.push({ offset: pos, bytes: data.subarray(pos + 4, pos + 4 + len) });
-    pos += 4 + len;
-  }
-  return { file, magics, entries };
+  const image = decodeExpecting(file, data, expected);
+  return {
+    file,
+    magics: image.magics,
+    entries: image.entries.map(({ offset, bytes }) => ({ offset: offset ?? 0, bytes })),
+  };
 }
 
-/** Reads and decodes every entry of a protobuf-only image. */
+/** Every entry of the image at `file` (type magic `expected`), as a `schema` message. */
 export async function readEntries<Desc extends DescMessage>(
   file: string,
   expected: number,
   schema: Desc,
 ): Promise<MessageShape<Desc>[]> {
-  const image = splitImage(file, await readFile(file), expected);
-  return image.entries.map(({ offset, bytes }) => {
+  const image = decodeExpecting(file, await readFile(file), expected);
+  return image.entries.map((entry) => {
+    if (entry.is(schema)) return entry.as(schema);
     try {
-      return fromBinary(schema, bytes);
+      return fromBinary(schema, entry.bytes);
     } catch (cause) {
-      throw Object.assign(corrupt(file, offset, `entry does not decode (${String(cause)})`), { cause });
+      throw imageCorrupt(file, entry.offset ?? 0, `entry does not decode as ${schema.typeName}`, cause);
     }
   });
 }

@@ -1,7 +1,7 @@
 // CRIU's own timing and page counters, from stats-dump.img / stats-restore.img.
 import { join } from 'node:path';
 import { StatsEntrySchema } from '../gen/criu_images_pb.js';
-import { MAGIC, readEntries } from './image-file.js';
+import { readImage } from './codec.js';
 
 /** What CRIU measured while dumping. Times in microseconds. */
 export interface DumpStats {
@@ -21,8 +21,9 @@ export interface RestoreStats {
   pagesRestored: number;
 }
 
+/** The one entry of a stats file (stats-dump / stats-restore: service files, no .img). */
 async function readStats(file: string) {
-  return (await readEntries(file, MAGIC.STATS, StatsEntrySchema))[0];
+  return (await readImage(file)).entries[0]?.as(StatsEntrySchema);
 }
 
 export async function readDumpStats(dir: string): Promise<DumpStats | undefined> {
