@@ -107,6 +107,7 @@ export const RESTORE_OPTIONS = {
   verify: boolean,
   skipFileRwxCheck: boolean,
   replayPipeData: boolean,
+  allowSizeChange: boolean,
   shellJob: boolean,
   tcpEstablished: boolean,
   fileLocks: boolean,

@@ -124,6 +124,11 @@ export interface RestoreOptions extends OperationOptions {
    */
   fds?: FdSubstitutions;
   /**
+   * Accept a left-out file's substitute of another size than the dumped file: files.img is
+   * rewritten in a linked copy of the images (the originals and the page data are not touched).
+   */
+  allowSizeChange?: boolean;
+  /**
    * Data that sat unread in a pipe at checkpoint is not replayed by CRIU into a new pipe; node-criu
    * replays it into the `'pipe'` substitutes of the root (default true).
    */

@@ -7,12 +7,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CriuError, isCriuError } from '../errors.js';
 import { readPipeData } from '../fds/pipe-data.js';
 import { treePids } from '../fds/proc-fds.js';
-import { planMappings, planSubstitutions, releasePlan, replayPipeData } from '../fds/substitute.js';
+import {
+  planMappings,
+  planSubstitutions,
+  releasePlan,
+  replayPipeData,
+  type SubstitutionPlan,
+} from '../fds/substitute.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readManifest } from '../integrity/manifest.js';
 import { verifyImages } from '../integrity/verify.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
+import { relaxFiles } from '../rewrite/file-edits.js';
+import type { LinkedCopy } from '../rewrite/linked-copy.js';
+import { rewriteImages } from '../rewrite/rewrite.js';
 import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
@@ -59,6 +68,7 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   };
   const dumped = manifest?.dumpOptions;
   let failed = true;
+  let copy: LinkedCopy | undefined;
   try {
     planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
     const restoreOptions: RestoreOptions = {
@@ -72,7 +82,8 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       skipFileRwxCheck: options.skipFileRwxCheck || plan.relaxRwxCheck,
     };
     const inheritFds = { ...plan.inheritFds, ...options.inheritFds };
-    const root = await runRestore(client, imagesDir, restoreOptions, inheritFds, pids, deadline).catch(
+    copy = await restorableCopy(imagesDir, plan, options.allowSizeChange ?? false);
+    const root = await runRestore(client, copy.dir, restoreOptions, inheritFds, pids, deadline).catch(
       async (error: unknown) => {
         // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
         if (created !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(created, pids);
@@ -92,7 +103,36 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   } finally {
     // CRIU has its copies of the substitutes; our stream ends live on only if the restore did.
     releasePlan(plan, failed);
+    if (copy) await rm(copy.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CRIU restores from a linked copy of the images: it writes stats-restore into the dir it reads,
+ * and the original must stay as it was. Substitutes of another size get files.img rewritten in
+ * the copy (allowSizeChange); pages are never copied.
+ */
+async function restorableCopy(
+  imagesDir: string,
+  plan: SubstitutionPlan,
+  allowSizeChange: boolean,
+): Promise<LinkedCopy> {
+  const changes = plan.sizeChanges;
+  if (changes.length > 0 && !allowSizeChange) {
+    const { entry, size } = changes[0] as (typeof changes)[number];
+    throw new CriuError(
+      'INVALID_SUBSTITUTION',
+      `The substitute of fd ${entry.fd} of pid ${entry.pid} has ${size} bytes but ${entry.path} had ${entry.size}: CRIU would refuse it. Pass allowSizeChange: true to accept the new size.`,
+      { operation: 'restore', pid: entry.pid },
+    );
+  }
+  return rewriteImages(imagesDir, async (images) => {
+    if (changes.length === 0) return;
+    await relaxFiles(
+      images,
+      changes.map(({ entry, size }) => ({ name: entry.key, size })),
+    );
+  });
 }
 
 /** Failures after which CRIU may not have removed what it had restored. */

@@ -39,6 +39,8 @@ export interface SubstitutionPlan {
   relaxRwxCheck: boolean;
   /** The root's pipes replaced by new ones, to replay what was buffered in them. */
   newPipes: { entry: FdEntry; stream: Socket }[];
+  /** Left-out files whose substitute has another size than the dumped file (CRIU checks it). */
+  sizeChanges: { entry: FdEntry; size: number }[];
 }
 
 function invalid(message: string, pid?: number): CriuError {
@@ -101,6 +103,7 @@ export function planSubstitutions(
     opened: [],
     relaxRwxCheck: false,
     newPipes: [],
+    sizeChanges: [],
   };
   const pids = new Set(table.map((e) => e.pid));
   const given = flatten(root, subs, pids);
@@ -204,6 +207,11 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan): num
     have = accessOfOurFd(fd);
   } catch {
     throw invalid(`The substitute for ${where} is fd ${fd}, which this process does not have open.`, entry.pid);
+  }
+  // CRIU compares a left-out file's size with the dumped one, unless it was opened write+append.
+  if (entry.leftOut && entry.type === 'file' && !(entry.access === 'w' && entry.append)) {
+    const size = fstatSync(fd).size;
+    if (size !== entry.size) plan.sizeChanges.push({ entry, size });
   }
   if (!covers(have, entry.access)) {
     throw invalid(

@@ -1,0 +1,55 @@
+// Edits a checkpoint without touching it: images are decoded on demand, changed ones are
+// re-encoded into a linked copy, and page data is never read or copied.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DecodedImage, decodeImage, encodeImage } from '../images/codec.js';
+import { createLinkedCopy, type LinkedCopy } from './linked-copy.js';
+
+/** The images of a checkpoint as an edit sees them: decoded when first asked for. */
+export class ImageSet {
+  readonly dir: string;
+  readonly #loaded = new Map<string, { original: Uint8Array; image: DecodedImage }>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The decoded image `name` (e.g. `files.img`); edit its entries' messages in place. */
+  async get(name: string): Promise<DecodedImage> {
+    let loaded = this.#loaded.get(name);
+    if (!loaded) {
+      const original = await readFile(join(this.dir, name));
+      loaded = { original, image: decodeImage(join(this.dir, name), original) };
+      this.#loaded.set(name, loaded);
+    }
+    return loaded.image;
+  }
+
+  /** The images whose encoding differs from their original bytes. */
+  changed(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    for (const [name, { original, image }] of this.#loaded) {
+      const bytes = encodeImage(image);
+      if (!Buffer.from(bytes).equals(original)) out.set(name, bytes);
+    }
+    return out;
+  }
+}
+
+export interface RewriteResult extends LinkedCopy {}
+
+/**
+ * Applies `edit` to the images of `srcDir` and returns a restore-ready copy in which only the
+ * images the edit changed are new files; everything else (pages above all) is linked. The
+ * original directory is never modified. The cost depends on the metadata images touched, not on
+ * the checkpoint's memory size.
+ */
+export async function rewriteImages(
+  srcDir: string,
+  edit: (images: ImageSet) => void | Promise<void>,
+  options: { parent?: string } = {},
+): Promise<RewriteResult> {
+  const images = new ImageSet(srcDir);
+  await edit(images);
+  return createLinkedCopy(srcDir, images.changed(), options.parent);
+}
