@@ -13,8 +13,11 @@ import type {
 export type { Backend } from './backend.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
 export { formatFdTable, readFdTable } from './fds/fd-table.js';
+export { type DecodedImage, decodeImage, encodeImage, ImageEntry, readImage, writeImage } from './images/codec.js';
 export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
 export { type VerifyResult, verifyImages } from './integrity/verify.js';
+export { type FileRelaxation, relaxFiles } from './rewrite/file-edits.js';
+export { ImageSet, type RewriteResult, rewriteImages } from './rewrite/rewrite.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
 export { spawn } from './spawn.js';
