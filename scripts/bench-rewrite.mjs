@@ -2,7 +2,7 @@
 // Benchmark: rewriting a checkpoint costs the same for 100 MiB and 1 GiB of memory (issue: rewrite
 // is O(metadata)). Writes bench/rewrite.md and bench/rewrite.json. Run after `npm run setup`, as root.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +15,9 @@ const hog = join(work, 'memhog');
 execFileSync('cc', ['-O2', '-o', hog, join(root, 'test/fixtures/memhog.c')]);
 
 async function checkpointOf(mib) {
-  const child = spawn(hog, [String(mib)], { stdio: 'ignore' });
-  for (;;) {
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
-    if (rss > mib * 1000) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const ready = join(work, `ready-${mib}`);
+  const child = spawn(hog, [String(mib), ready], { stdio: 'ignore' });
+  while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
   const cp = await checkpoint(child.pid, { imagesDir: join(work, `images-${mib}`), leaveRunning: true, digest: false });
   process.kill(child.pid, 'SIGKILL');
   return cp.imagesDir;

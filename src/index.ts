@@ -14,6 +14,7 @@ export type { Backend } from './backend.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
 export { formatFdTable, readFdTable } from './fds/fd-table.js';
 export { type DecodedImage, decodeImage, encodeImage, ImageEntry, readImage, writeImage } from './images/codec.js';
+export { type CheckpointView, fdTableFromImages, inspect } from './inspect/index.js';
 export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
 export { type VerifyResult, verifyImages } from './integrity/verify.js';
 export { type FileRelaxation, relaxFiles } from './rewrite/file-edits.js';

@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
 import { check, checkpoint, type FdSubstitute, formatFdTable, readFdTable, restore, verifyImages } from '../index.js';
+import { cmdDecode, cmdEncode, cmdShow, INSPECT_USAGE } from './inspect-commands.js';
 import { printCheck, printCheckpoint } from './output.js';
+import { UsageError, usageErrors } from './usage-error.js';
 
 const USAGE = `Usage:
   node-criu check [--json]
@@ -17,11 +19,9 @@ const USAGE = `Usage:
                     [--external KEY]... [--no-verify] [--json]
   node-criu verify -D <dir> [--json]
   node-criu fds -D <dir> [--json]
+${INSPECT_USAGE}
   node-criu install-criu
 Common: --criu PATH (the CRIU binary), --timeout MS, -h/--help.`;
-
-/** A usage mistake: exit code 2 and the usage text. */
-class UsageError extends Error {}
 
 const common = {
   json: { type: 'boolean' },
@@ -29,15 +29,6 @@ const common = {
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** Runs parseArgs, turning its complaints (unknown flag, missing value) into usage errors. */
-function usageErrors<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
 
 function integerArg(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -206,6 +197,9 @@ const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   restore: cmdRestore,
   verify: cmdVerify,
   fds: cmdFds,
+  show: cmdShow,
+  decode: cmdDecode,
+  encode: cmdEncode,
   'install-criu': cmdInstallCriu,
 };
 

@@ -1,16 +1,17 @@
-// The fd table recorded in a checkpoint's manifest, and its human-readable rendering.
-import { CriuError } from '../errors.js';
+// The fd table recorded in a checkpoint's manifest (or read from the images when there is no
+// manifest), and its human-readable rendering.
 import { readManifest } from '../integrity/manifest.js';
 import type { FdEntry } from './fd-entry.js';
+import { fdTableFromImages } from './images-fd-table.js';
 
-/** The fd table of the checkpoint in `imagesDir`, as recorded while CRIU had the tree frozen. */
+/**
+ * The fd table of the checkpoint in `imagesDir`, as recorded while CRIU had the tree frozen. Images
+ * without a node-criu manifest (plain `criu dump`) get the table derived from the images
+ * (fdTableFromImages: some fields are not recorded there); INVALID_IMAGES if the dir is no checkpoint.
+ */
 export async function readFdTable(imagesDir: string): Promise<FdEntry[]> {
   const manifest = await readManifest(imagesDir);
-  if (!manifest) {
-    throw new CriuError('INVALID_IMAGES', `${imagesDir} has no node-criu manifest, so no recorded fd table.`, {
-      operation: 'read-images',
-    });
-  }
+  if (!manifest) return fdTableFromImages(imagesDir);
   return manifest.fds;
 }
 
