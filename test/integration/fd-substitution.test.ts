@@ -1,9 +1,11 @@
 // fd preservation and substitution with real CRIU: a stdio: 'pipe' child restored on new streams.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
   chmodSync,
   closeSync,
+  createWriteStream,
   existsSync,
   openSync,
   readdirSync,
@@ -366,4 +368,43 @@ test('data unread in a pipe at checkpoint is replayed into the new pipe (and not
     restored.stdout.destroy();
     await waitGone(pid);
   }
+});
+
+test('an fd number and a Node stream with an fd are accepted as substitutes', { skip }, async () => {
+  const dir = scratchDir();
+  const { pid } = await startKinds(`file:${join(dir, 'a')}`, `file:${join(dir, 'b')}`);
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  await waitGone(pid);
+  const byNumber = openSync(join(dir, 'by-number'), 'a');
+  const stream = createWriteStream(join(dir, 'by-stream'), { flags: 'a' });
+  await once(stream, 'open');
+  const restored = await restore(cp.imagesDir, { fds: { 3: byNumber, 4: stream } });
+  assert.ok((await ticksIn(join(dir, 'by-number'))) > 1);
+  assert.ok((await ticksIn(join(dir, 'by-stream'))) > 1);
+  restored.kill('SIGKILL');
+  await restored.exited;
+  closeSync(byNumber);
+  stream.destroy();
+});
+
+test('a process holding an io_uring fd is refused before CRIU runs, naming the fd', { skip }, async () => {
+  const child = spawn(fixture('uring-holder'), [], { stdio: 'ignore' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  let uringFd: number | undefined;
+  for (let i = 0; i < 100 && uringFd === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    uringFd = readdirSync(`/proc/${pid}/fd`)
+      .map(Number)
+      .find((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:[io_uring]');
+  }
+  assert.ok(uringFd !== undefined, 'the fixture holds an io_uring fd');
+  const dir = join(scratchDir(), 'images');
+  await assert.rejects(checkpoint(pid, { imagesDir: dir, leaveRunning: true }), (e) => {
+    assert.ok(isCriuError(e, 'UNSUPPORTED'));
+    assert.match(e.message, new RegExp(`io_uring instance at fd ${uringFd}`));
+    return true;
+  });
+  assert.ok(alive(pid), 'the process was not touched');
+  assert.ok(!existsSync(dir), 'no images dir was even created');
 });
