@@ -19,6 +19,7 @@ export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
 export { type VerifyResult, verifyImages } from './integrity/verify.js';
 export { type FileRelaxation, relaxFiles } from './rewrite/file-edits.js';
 export { ImageSet, type RewriteResult, rewriteImages } from './rewrite/rewrite.js';
+export { renumberShm } from './rewrite/sysv-edits.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
 export { spawn } from './spawn.js';

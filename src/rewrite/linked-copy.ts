@@ -25,22 +25,24 @@ export async function createLinkedCopy(
   srcDir: string,
   replaced: ReadonlyMap<string, Uint8Array> = new Map(),
   parent = tmpdir(),
+  renames: ReadonlyMap<string, string> = new Map(),
 ): Promise<LinkedCopy> {
   const source = resolve(srcDir);
   const dir = await mkdtemp(join(parent, 'node-criu-images-'));
   const names = (await readdir(source)).filter((n) => !NOT_IMAGES.has(n));
   let linked = 0;
   for (const name of names) {
+    const target = join(dir, renames.get(name) ?? name);
     const bytes = replaced.get(name);
     if (bytes) {
-      await writeFile(join(dir, name), bytes, { mode: 0o600, flag: 'wx' });
+      await writeFile(target, bytes, { mode: 0o600, flag: 'wx' });
       continue;
     }
     try {
-      await link(join(source, name), join(dir, name));
+      await link(join(source, name), target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-      await symlink(join(source, name), join(dir, name));
+      await symlink(join(source, name), target);
     }
     linked++;
   }
@@ -53,6 +55,12 @@ export async function createLinkedCopy(
         'sha256' in (manifest.files[name] ?? {})
           ? { size: bytes.byteLength, sha256: digest }
           : { size: bytes.byteLength };
+    }
+    for (const [from, to] of renames) {
+      const entry = files[from];
+      if (!entry) continue;
+      delete files[from];
+      files[to] = entry;
     }
     await writeManifest(dir, { ...manifest, files });
   }

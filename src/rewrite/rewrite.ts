@@ -1,6 +1,6 @@
 // Edits a checkpoint without touching it: images are decoded on demand, changed ones are
 // re-encoded into a linked copy, and page data is never read or copied.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DecodedImage, decodeImage, encodeImage } from '../images/codec.js';
 import { createLinkedCopy, type LinkedCopy } from './linked-copy.js';
@@ -9,6 +9,7 @@ import { createLinkedCopy, type LinkedCopy } from './linked-copy.js';
 export class ImageSet {
   readonly dir: string;
   readonly #loaded = new Map<string, { original: Uint8Array; image: DecodedImage }>();
+  readonly #renames = new Map<string, string>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -23,6 +24,20 @@ export class ImageSet {
       this.#loaded.set(name, loaded);
     }
     return loaded.image;
+  }
+
+  /** The names of the files in the dir. */
+  async names(): Promise<string[]> {
+    return readdir(this.dir);
+  }
+
+  /** Gives image `from` the name `to` in the rewritten copy (e.g. a renumbered pagemap-shmem). */
+  rename(from: string, to: string): void {
+    this.#renames.set(from, to);
+  }
+
+  get renames(): ReadonlyMap<string, string> {
+    return this.#renames;
   }
 
   /** The images whose encoding differs from their original bytes. */
@@ -51,5 +66,5 @@ export async function rewriteImages(
 ): Promise<RewriteResult> {
   const images = new ImageSet(srcDir);
   await edit(images);
-  return createLinkedCopy(srcDir, images.changed(), options.parent);
+  return createLinkedCopy(srcDir, images.changed(), options.parent, images.renames);
 }

@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { checkpoint, isCriuError, restore, spawn, verifyImages } from '../../src/index.js';
 import { relaxFiles } from '../../src/rewrite/file-edits.js';
 import { rewriteImages } from '../../src/rewrite/rewrite.js';
+import { renumberShm } from '../../src/rewrite/sysv-edits.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
 import { fixture, killAll, scratchDir, waitGone } from '../helpers/victims.js';
 
@@ -77,5 +78,40 @@ test('rewriting a 1 GiB checkpoint writes only the changed metadata and links th
     if (!linked) newBytes += copy.size;
   }
   assert.ok(newBytes < 64 * 1024, `only ${newBytes} bytes of metadata were written`);
+  assert.deepEqual(digests(cp.imagesDir), before, 'the original is untouched');
+});
+
+test('a SysV segment renumbered in a rewritten copy is recreated and attached under its new id', { skip }, async () => {
+  const dir = scratchDir();
+  const child = spawn(fixture('images-sysv'), [dir], { stdio: 'ignore' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  while (!existsSync(join(dir, 'ready'))) await new Promise((r) => setTimeout(r, 20));
+  const sysvInode = (p: number) =>
+    readFileSync(`/proc/${p}/maps`, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('/SYSV'))
+      .map((l) => Number(l.trim().split(/\s+/)[4]));
+  const [from] = sysvInode(pid);
+  assert.ok(from !== undefined, 'the fixture has a segment attached');
+  const to = from + 7;
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  await waitGone(pid);
+  const before = digests(cp.imagesDir);
+
+  const result = await rewriteImages(cp.imagesDir, (images) => renumberShm(images, from, to));
+  assert.ok(existsSync(join(result.dir, `pagemap-shmem-${to}.img`)));
+  assert.ok(!existsSync(join(result.dir, `pagemap-shmem-${from}.img`)));
+  assert.ok(result.written.some((n) => n.startsWith('ipcns-shm-')) && result.written.some((n) => n.startsWith('mm-')));
+  await assert.rejects(
+    rewriteImages(cp.imagesDir, (images) => renumberShm(images, 4242, 4243)),
+    /No SysV segment 4242/,
+  );
+
+  const restored = await restore(result.dir);
+  cleanup.push(restored.pid);
+  assert.deepEqual(sysvInode(restored.pid), [to], 'attached to the segment under its new id');
+  restored.kill('SIGKILL');
+  await restored.exited;
   assert.deepEqual(digests(cp.imagesDir), before, 'the original is untouched');
 });
