@@ -8,6 +8,7 @@ import { CriuError } from '../errors.js';
 import { readImage } from '../images/codec.js';
 import { encodeImageJson, imageToJson } from '../inspect/image-json.js';
 import { inspect } from '../inspect/inspect.js';
+import { common } from './common-flags.js';
 import { printShow } from './show-output.js';
 import { UsageError, usageErrors } from './usage-error.js';
 
@@ -15,17 +16,6 @@ import { UsageError, usageErrors } from './usage-error.js';
 export const INSPECT_USAGE = `  node-criu show -D <dir> [--json]
   node-criu decode <file.img> [--type TYPE] [--out FILE.json]
   node-criu encode <file.json> --out <file.img> [--force] [--json]`;
-
-/**
- * The flags every node-criu command takes. --criu and --timeout are accepted for uniformity;
- * these commands run no CRIU, so they have no effect here.
- */
-const common = {
-  json: { type: 'boolean' },
-  criu: { type: 'string' },
-  timeout: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 function help(): number {
   process.stdout.write(`Usage:\n${INSPECT_USAGE}\n`);

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
 import { check, checkpoint, type FdSubstitute, formatFdTable, readFdTable, restore, verifyImages } from '../index.js';
+import { common } from './common-flags.js';
 import { cmdDecode, cmdEncode, cmdShow, INSPECT_USAGE } from './inspect-commands.js';
 import { printCheck, printCheckpoint } from './output.js';
 import { UsageError, usageErrors } from './usage-error.js';
@@ -22,13 +23,6 @@ const USAGE = `Usage:
 ${INSPECT_USAGE}
   node-criu install-criu
 Common: --criu PATH (the CRIU binary), --timeout MS, -h/--help.`;
-
-const common = {
-  json: { type: 'boolean' },
-  criu: { type: 'string' },
-  timeout: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 function integerArg(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

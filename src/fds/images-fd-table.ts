@@ -12,23 +12,15 @@ import { ImageSet } from '../inspect/image-set.js';
 import { readTasks, type TaskFacts } from '../inspect/tasks.js';
 import { externalKey, inheritKey } from './criu-keys.js';
 import type { FdEntry, FdType } from './fd-entry.js';
+import { O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDWR, S_IFCHR, S_IFDIR, S_IFMT, TTY_PATH } from './linux-constants.js';
 import { accessOf } from './proc-fds.js';
 
-const O_APPEND = 0o2000;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const O_RDWR = 0o2;
 /** fdinfo_entry.flags holds the fd flags: FD_CLOEXEC is bit 0. */
 const FD_CLOEXEC = 1;
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFCHR = 0o020000;
 /** The modes the kernel gives the inodes it creates itself (pipefs, sockfs, anon inodes). */
 const PIPE_MODE = 0o010600;
 const SOCKET_MODE = 0o140777;
 const ANON_INODE_MODE = 0o600;
-/** Paths /proc-based classification calls ttys (src/fds/proc-fds.ts uses the same rule). */
-const TTY_PATH = /^\/dev\/(pts\/\d+|tty\w*|console)$/;
 /** An external file's name in files.img is its key (criu/files-reg.c: `file[%x:%lx]`). */
 const EXTERNAL_FILE = /^file\[([0-9a-f]+):([0-9a-f]+)\]$/;
 

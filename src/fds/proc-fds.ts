@@ -2,16 +2,18 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { externalKey, inheritKey } from './criu-keys.js';
 import type { AccessMode, FdEntry, FdType } from './fd-entry.js';
+import {
+  O_ACCMODE,
+  O_APPEND,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFMT,
+  TTY_PATH,
+} from './linux-constants.js';
 import { unixPeers } from './unix-peers.js';
-
-const O_ACCMODE = 0o3;
-const O_APPEND = 0o2000;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFIFO = 0o010000;
-const S_IFCHR = 0o020000;
 
 const ANON_TYPES: Record<string, FdType> = {
   'anon_inode:[eventfd]': 'eventfd',
@@ -68,7 +70,7 @@ function classify(
   const kind = mode & S_IFMT;
   if (kind === S_IFDIR) return 'dir';
   if (kind === S_IFIFO) return 'fifo';
-  if (kind === S_IFCHR && /^\/dev\/(pts\/\d+|tty\w*|console)$/.test(target)) return 'tty';
+  if (kind === S_IFCHR && TTY_PATH.test(target)) return 'tty';
   return 'file';
 }
 
