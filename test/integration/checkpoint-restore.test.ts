@@ -1,9 +1,10 @@
 // Real CRIU, real processes: checkpoint and restore with the state continuing.
 import assert from 'node:assert/strict';
-import { spawn as spawnPlain } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checkpoint, isCriuError, type RestoredProcess, restore } from '../../src/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { checkpoint, isCriuError, type RestoredProcess, restore, spawn } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
 import {
   alive,
@@ -213,11 +214,21 @@ test('checkpointing this process or an ancestor is refused instead of freezing u
 test('a shellJob checkpoint restores with shellJob taken from its manifest', { skip }, async () => {
   const dir = scratchDir();
   const stateFile = join(dir, 'count');
-  // Not detached: the victim shares our session, so CRIU needs shell_job on both sides.
-  const child = spawnPlain(fixture('counter'), [stateFile], { stdio: 'ignore' });
-  const pid = child.pid as number;
-  cleanup.push(pid);
+  // The victim's session leader is a shell outside the tree, so CRIU needs shell_job on both
+  // sides. (Not our own session: under a pid namespace, as in CI, its leader may be invisible.)
+  const pidFile = join(dir, 'pid');
+  const leader = spawn(
+    'sh',
+    ['-c', '"$0" "$1" & echo $! > "$2.tmp" && mv "$2.tmp" "$2"; wait', fixture('counter'), stateFile, pidFile],
+    {
+      stdio: 'ignore',
+    },
+  );
+  cleanup.push(leader.pid as number);
   await waitForCount(stateFile, 1);
+  while (!existsSync(pidFile)) await delay(10);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  cleanup.push(pid);
   const cp = await checkpoint(pid, { imagesDir: join(dir, 'images'), shellJob: true });
   await waitGone(pid);
   const restored = await restoreAndTrack(cp.imagesDir);
