@@ -40,6 +40,12 @@ const CAUSES: { code: CriuErrorCode; test: RegExp; advice: string }[] = [
       'An external file substitute differs from the original in size: use a file of the dumped size (see the fd table).',
   },
   {
+    code: 'DUMP_FAILED',
+    test: /session leader of \d+\(\d+\) is outside of its pid namespace/,
+    advice:
+      "The process shares a session whose leader is invisible from this pid namespace (a container's runtime); start it as a session leader (node-criu's spawn(), or setsid).",
+  },
+  {
     code: 'NO_SUCH_PROCESS',
     test: /No process with pid|Can't (?:seize|attach to) task|No such process/,
     advice: 'Check that the pid exists and is not exiting.',
