@@ -5,7 +5,7 @@ import { link, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DIGEST_ALGORITHM } from '../integrity/digest.js';
-import { NOT_IMAGES, readManifest, writeManifest } from '../integrity/manifest.js';
+import { type Manifest, NOT_IMAGES, readManifest, writeManifest } from '../integrity/manifest.js';
 
 export interface LinkedCopy {
   dir: string;
@@ -26,6 +26,7 @@ export async function createLinkedCopy(
   replaced: ReadonlyMap<string, Uint8Array> = new Map(),
   parent = tmpdir(),
   renames: ReadonlyMap<string, string> = new Map(),
+  editManifest: (manifest: Manifest) => Manifest = (m) => m,
 ): Promise<LinkedCopy> {
   const source = resolve(srcDir);
   const dir = await mkdtemp(join(parent, 'node-criu-images-'));
@@ -62,7 +63,7 @@ export async function createLinkedCopy(
       delete files[from];
       files[to] = entry;
     }
-    await writeManifest(dir, { ...manifest, files });
+    await writeManifest(dir, editManifest({ ...manifest, files }));
   }
   return { dir, written: [...replaced.keys()].filter((n) => names.includes(n)), linked };
 }

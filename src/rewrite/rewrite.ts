@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DecodedImage, decodeImage, encodeImage } from '../images/codec.js';
+import type { Manifest } from '../integrity/manifest.js';
 import { createLinkedCopy, type LinkedCopy } from './linked-copy.js';
 
 /** The images of a checkpoint as an edit sees them: decoded when first asked for. */
@@ -10,6 +11,7 @@ export class ImageSet {
   readonly dir: string;
   readonly #loaded = new Map<string, { original: Uint8Array; image: DecodedImage }>();
   readonly #renames = new Map<string, string>();
+  readonly #manifestEdits: ((manifest: Manifest) => Manifest)[] = [];
 
   constructor(dir: string) {
     this.dir = dir;
@@ -40,6 +42,16 @@ export class ImageSet {
     return this.#renames;
   }
 
+  /** Changes the copy's manifest too (an edit that renumbers what the manifest records). */
+  editManifest(edit: (manifest: Manifest) => Manifest): void {
+    this.#manifestEdits.push(edit);
+  }
+
+  /** The manifest as the edits leave it. */
+  applyManifestEdits(manifest: Manifest): Manifest {
+    return this.#manifestEdits.reduce((m, edit) => edit(m), manifest);
+  }
+
   /** The images whose encoding differs from their original bytes. */
   changed(): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
@@ -66,5 +78,7 @@ export async function rewriteImages(
 ): Promise<RewriteResult> {
   const images = new ImageSet(srcDir);
   await edit(images);
-  return createLinkedCopy(srcDir, images.changed(), options.parent, images.renames);
+  return createLinkedCopy(srcDir, images.changed(), options.parent, images.renames, (m) =>
+    images.applyManifestEdits(m),
+  );
 }
