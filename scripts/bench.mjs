@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The benchmarks of issue 7: node-criu side by side with raw CRIU, alternating A/B, written to
+// bench/results.md and bench/results.json. `--quick`: fewer sizes, about a minute. `--only=1,3`:
+// those cases. RUNS=n: rounds per case (at least 5). Run as root after `npm run setup`.
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cases } from './bench/cases/index.mjs';
+import { makeContext } from './bench/context.mjs';
+import { compileFixtures } from './bench/fixtures.mjs';
+import { criuPath } from './bench/raw-criu.mjs';
+import { writeResults } from './bench/report.mjs';
+import { makeScratch } from './bench/scratch.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+const quick = values.quick ?? false;
+const runs = Math.max(5, Number(process.env.RUNS ?? (quick ? 5 : 7)));
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+if (process.getuid?.() !== 0) {
+  console.error('bench: CRIU needs root; run as root.');
+  process.exit(1);
+}
+
+const started = Date.now();
+const scratch = makeScratch();
+const bins = compileFixtures(scratch.dir('bin'));
+const log = (message) => console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
+const ctx = makeContext({ runs, quick, scratch, bins, log });
+const rows = [];
+for (const [id, run] of Object.entries(cases)) {
+  if (only && !only.has(id)) continue;
+  for (const r of await run(ctx)) {
+    rows.push(r);
+    log(
+      `  ${r.name}: ${r.a?.median?.toFixed(2) ?? '-'} vs ${r.b?.median?.toFixed(2) ?? '-'} ${r.unit}${r.ratio ? `, ratio ${r.ratio.toFixed(3)}` : ''} ${r.note}`,
+    );
+  }
+}
+const meta = {
+  date: new Date().toISOString(),
+  quick,
+  runs,
+  durationS: Math.round((Date.now() - started) / 1000),
+  criuVersion: execFileSync(criuPath, ['--version'], { encoding: 'utf8' }).match(/Version: (\S+)/)?.[1] ?? '?',
+  machine: `${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, Node ${process.versions.node}`,
+};
+console.log(writeResults(ROOT, rows, meta));
+log('done');

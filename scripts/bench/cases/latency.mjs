@@ -1,0 +1,113 @@
+// Case 1 (and 7, with the tree victim): checkpoint latency (kill and leave-running) and restore
+// latency of one victim, node-criu against `criu dump` / `criu restore -d`; throughput for the
+// large ones.
+import { checkpoint, restore } from '../../../dist/src/index.js';
+import { alternate } from '../ab.mjs';
+import { imagePids, linkCopy, pageBytes, readDumpStats } from '../images.mjs';
+import { rawDump, rawRestore } from '../raw-criu.mjs';
+import { row, throughput } from '../rows.mjs';
+
+const LATENCY = { op: '<=', value: 1.05, of: 'ratio' };
+const THROUGHPUT = { op: '>=', value: 0.95, of: 'ratio' };
+/**
+ * node-criu's options matching raw CRIU's work: no digests (that cost is case 5). Restores verify
+ * sizes against the manifest, as by default.
+ */
+const NO_DIGEST = { digest: false };
+
+export async function latencyCase(ctx, caseId, victim, { large = false } = {}) {
+  const { runs, scratch } = ctx;
+  const rows = [];
+  ctx.log(`case ${caseId}: ${victim}: checkpoint (kill)`);
+  const killed = await alternate(runs, {
+    nodeCriu: {
+      prepare: async () => ({ victim: await ctx.start(victim), dir: scratch.path('cp') }),
+      measure: async ({ victim, dir }) => {
+        const cp = await checkpoint(victim.pid, { imagesDir: dir, ...NO_DIGEST });
+        return { extra: { pids: cp.pids, pages: cp.stats?.pagesWritten } };
+      },
+      cleanup: async ({ victim, dir }, result) => {
+        await ctx.end(victim.pid, result?.extra.pids);
+        scratch.remove(dir);
+      },
+    },
+    raw: {
+      prepare: async () => ({ victim: await ctx.start(victim), dir: scratch.dir('raw') }),
+      measure: async ({ victim, dir }) => {
+        await rawDump(victim.pid, dir);
+        return { extra: { pids: await imagePids(dir), pages: (await readDumpStats(dir))?.pagesWritten } };
+      },
+      cleanup: async ({ victim, dir }, result) => {
+        await ctx.end(victim.pid, result?.extra.pids);
+        scratch.remove(dir);
+      },
+    },
+  });
+  rows.push(row(caseId, `checkpoint (kill), ${victim}`, 'ms', killed.nodeCriu, killed.raw, LATENCY));
+
+  ctx.log(`case ${caseId}: ${victim}: checkpoint (leave running)`);
+  const running = await ctx.start(victim);
+  let runningPids = [running.pid];
+  const leftRunning = await alternate(runs, {
+    nodeCriu: {
+      prepare: () => scratch.path('cp'),
+      measure: async (dir) => {
+        runningPids = (await checkpoint(running.pid, { imagesDir: dir, leaveRunning: true, ...NO_DIGEST })).pids;
+      },
+      cleanup: (dir) => scratch.remove(dir),
+    },
+    raw: {
+      prepare: () => scratch.dir('raw'),
+      measure: (dir) => rawDump(running.pid, dir, { leaveRunning: true }),
+      cleanup: (dir) => scratch.remove(dir),
+    },
+  });
+  rows.push(row(caseId, `checkpoint (leave running), ${victim}`, 'ms', leftRunning.nodeCriu, leftRunning.raw, LATENCY));
+
+  // One checkpoint, restored alternately by both; the tree is brought down between restores.
+  const dir = scratch.path('images');
+  const cp = await checkpoint(running.pid, { imagesDir: dir, ...NO_DIGEST });
+  await ctx.end(running.pid, [...new Set([...runningPids, ...cp.pids])]);
+  const pids = await imagePids(dir);
+  ctx.log(`case ${caseId}: ${victim}: restore`);
+  const restored = await alternate(runs, {
+    nodeCriu: {
+      prepare: () => ctx.waitUsable(pids),
+      measure: async () => ({ extra: await restore(dir) }),
+      cleanup: async (_state, result) => {
+        const proc = result?.extra;
+        if (!proc) return;
+        ctx.end(proc.pid, []);
+        await proc.exited;
+        await ctx.end(proc.pid, pids);
+      },
+    },
+    raw: {
+      prepare: async () => {
+        await ctx.waitUsable(pids);
+        return linkCopy(dir, scratch.path('raw-restore'));
+      },
+      measure: (copy) => rawRestore(copy),
+      cleanup: async (copy) => {
+        await ctx.end(pids[0], pids);
+        scratch.remove(copy);
+      },
+    },
+  });
+  rows.push(row(caseId, `restore, ${victim}`, 'ms', restored.nodeCriu, restored.raw, LATENCY));
+
+  if (large) {
+    const bytes = pageBytes(dir);
+    const dumpA = throughput(killed.nodeCriu, bytes);
+    const dumpB = throughput(killed.raw, bytes);
+    rows.push(row(caseId, `checkpoint throughput, ${victim}`, 'GB/s', dumpA, dumpB, THROUGHPUT));
+    const restA = throughput(restored.nodeCriu, bytes);
+    const restB = throughput(restored.raw, bytes);
+    rows.push(row(caseId, `restore throughput, ${victim}`, 'GB/s', restA, restB, THROUGHPUT));
+  }
+  const pagesA = killed.nodeCriu.extras.map((e) => e.pages);
+  const pagesB = killed.raw.extras.map((e) => e.pages);
+  ctx.log(`  pages written: node-criu ${pagesA.join(',')} raw ${pagesB.join(',')}`);
+  scratch.remove(dir);
+  return rows;
+}

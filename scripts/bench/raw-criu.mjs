@@ -1,0 +1,55 @@
+// Raw CRIU through its CLI, the B side of every comparison: the same binary node-criu finds, the
+// same options (log level and file included), images on the same tmpfs.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOG_LEVEL } from '../../dist/src/criu/checkpoint.js';
+import { locateCriu } from '../../dist/src/criu/locate.js';
+
+/** The CRIU node-criu would use (same lookup: CRIU_BIN, the project's .criu/, PATH). */
+export const criuPath = locateCriu(undefined, 'checkpoint').path;
+
+/** Runs the CLI; rejects with the log's Error lines when it fails. */
+function runCriu(args, dir, logFile, stdio = 'ignore') {
+  return new Promise((resolve, reject) => {
+    const child = spawn(criuPath, args, { stdio });
+    // Our ends of any 'pipe' stdio are of no use here: the restored tree keeps its own.
+    for (const stream of child.stdio) stream?.destroy();
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) return resolve();
+      let errors = '';
+      try {
+        const log = readFileSync(join(dir, logFile), 'utf8').split('\n');
+        errors = log
+          .filter((l) => l.includes('Error'))
+          .slice(-5)
+          .join('\n');
+      } catch {}
+      reject(new Error(`criu ${args[0]} failed (${code ?? signal}):\n${errors}`));
+    });
+  });
+}
+
+function common(dir, logFile) {
+  return ['-D', dir, '-o', logFile, `-v${LOG_LEVEL}`];
+}
+
+/** `criu dump -t PID`; resolves when the CLI exits. */
+export function rawDump(pid, dir, { leaveRunning = false, shellJob = false } = {}) {
+  const args = ['dump', '-t', String(pid), ...common(dir, 'dump.log')];
+  if (leaveRunning) args.push('--leave-running');
+  if (shellJob) args.push('--shell-job');
+  return runCriu(args, dir, 'dump.log');
+}
+
+/**
+ * `criu restore -d`: resolves once the tree runs and the CLI has exited. `inherit` is a list of
+ * `[key, fd]` for --inherit-fd, with `stdio` giving the CLI those fds.
+ */
+export function rawRestore(dir, { shellJob = false, inherit = [], stdio = 'ignore' } = {}) {
+  const args = ['restore', '-d', ...common(dir, 'restore.log')];
+  if (shellJob) args.push('--shell-job');
+  for (const [key, fd] of inherit) args.push('--inherit-fd', `fd[${fd}]:${key}`);
+  return runCriu(args, dir, 'restore.log', stdio);
+}
