@@ -1,14 +1,30 @@
 // The cases by number, in the order issue 7 lists them; each `(ctx) => rows`.
+import { row } from '../rows.mjs';
+import { memoryBandwidth } from './bandwidth.mjs';
+import { eventLoopCase } from './event-loop.mjs';
+import { integrityCase } from './integrity.mjs';
 import { latencyCase } from './latency.mjs';
+import { rewriteCase } from './rewrite.mjs';
+import { substitutionsCase } from './substitutions.mjs';
+import { sysvCase } from './sysv.mjs';
+
+const SMALL = ['tiny C', 'bash loop', 'idle Node'];
+const LARGE = ['C, 100 MiB', 'C, 1 GiB'];
 
 export const cases = {
   1: async (ctx) => {
-    const rows = [];
-    const victims = ctx.quick
-      ? ['tiny C', 'bash loop', 'idle Node', 'C, 100 MiB']
-      : ['tiny C', 'bash loop', 'idle Node', 'C, 100 MiB', 'C, 1 GiB'];
-    for (const victim of victims)
-      rows.push(...(await latencyCase(ctx, '1', victim, { large: victim.startsWith('C, ') })));
+    const rows = [
+      row('1', 'memory write bandwidth (memset of 1 GiB, best of 5)', 'GB/s', await memoryBandwidth(ctx), null, null),
+    ];
+    for (const victim of SMALL) rows.push(...(await latencyCase(ctx, '1', victim)));
+    for (const victim of ctx.quick ? LARGE.slice(0, 1) : LARGE)
+      rows.push(...(await latencyCase(ctx, '1', victim, { large: true })));
     return rows;
   },
+  2: substitutionsCase,
+  3: rewriteCase,
+  4: sysvCase,
+  5: integrityCase,
+  6: eventLoopCase,
+  7: (ctx) => latencyCase(ctx, '7', 'tree of 100'),
 };
