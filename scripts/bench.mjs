@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The benchmarks of issue 7: node-criu side by side with raw CRIU, alternating A/B, written to
-// bench/results.md and bench/results.json. `--quick`: fewer sizes, about a minute. `--only=1,3`:
-// those cases. RUNS=n: rounds per case (at least 5). Run as root after `npm run setup`.
+// The benchmarks of issue 7: node-criu side by side with raw CRIU, alternating A/B. A full run
+// writes bench/results.md and .json; `--quick` (fewer and smaller victims, about a minute) writes
+// bench/results-quick.*, `--only=1,3` (those cases) bench/results-only-1-3.*. RUNS=n: rounds per
+// case (at least 5). Run as root after `npm run setup`.
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -46,5 +47,7 @@ const meta = {
   criuVersion: execFileSync(criuPath, ['--version'], { encoding: 'utf8' }).match(/Version: (\S+)/)?.[1] ?? '?',
   machine: `${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, Node ${process.versions.node}`,
 };
-console.log(writeResults(ROOT, rows, meta));
+// Only a full run replaces the definitive bench/results.md; partial runs get names of their own.
+const name = only ? `results-only-${[...only].join('-')}` : quick ? 'results-quick' : 'results';
+console.log(writeResults(ROOT, name, rows, meta));
 log('done');

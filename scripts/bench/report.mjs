@@ -31,11 +31,11 @@ export function markdown(rows, meta) {
   return `${lines.join('\n')}\n`;
 }
 
-export function writeResults(root, rows, meta) {
+export function writeResults(root, name, rows, meta) {
   const dir = join(root, 'bench');
   mkdirSync(dir, { recursive: true });
   const md = markdown(rows, meta);
-  writeFileSync(join(dir, 'results.md'), md);
-  writeFileSync(join(dir, 'results.json'), `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+  writeFileSync(join(dir, `${name}.md`), md);
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
   return md;
 }
