@@ -1,5 +1,9 @@
 // Reads the fd table of a live process tree from /proc (the tree should be frozen or idle).
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+// procfs answers from kernel memory, never from a disk, so each pid is read synchronously (a
+// promise per /proc access cost ~10x more: 175 ms vs 16 ms for a tree of 100) and the event loop
+// gets a turn between pids.
+import { readdirSync, readFileSync, readlinkSync, type Stats, statSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { externalKey, inheritKey } from './criu-keys.js';
 import type { AccessMode, FdEntry, FdType } from './fd-entry.js';
 import {
@@ -25,42 +29,64 @@ const ANON_TYPES: Record<string, FdType> = {
   'anon_inode:[io_uring]': 'io_uring',
 };
 
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return []; // the task exited meanwhile
+  }
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Every pid of the tree rooted at `root`, root first, children in /proc order. */
 export async function treePids(root: number): Promise<number[]> {
   const pids = [root];
   for (let i = 0; i < pids.length; i++) {
     const pid = pids[i] as number;
-    const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-    for (const tid of tasks) {
-      const text = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+    for (const tid of readdirOrEmpty(`/proc/${pid}/task`)) {
+      const text = readOrEmpty(`/proc/${pid}/task/${tid}/children`);
       for (const child of text.split(/\s+/).filter(Boolean)) pids.push(Number(child));
     }
+    if (i % 16 === 15) await nextTurn();
   }
   return pids;
 }
 
-async function socketFamilies(): Promise<{ unix: Set<number>; inet: Set<number> }> {
-  const inodes = async (file: string, column: number) => {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .slice(1)
-      .map((l) => Number(l.trim().split(/\s+/)[column]))
-      .filter((n) => Number.isInteger(n) && n > 0);
-  };
-  const unix = new Set(await inodes('/proc/net/unix', 6));
-  const inet = new Set<number>();
-  for (const table of ['tcp', 'tcp6', 'udp', 'udp6'])
-    for (const n of await inodes(`/proc/net/${table}`, 9)) inet.add(n);
-  return { unix, inet };
+interface SocketFamilies {
+  unix: Set<number>;
+  inet: Set<number>;
 }
 
-function classify(
-  target: string,
-  mode: number,
-  families: { unix: Set<number>; inet: Set<number> },
-  ino: number,
-): FdType {
+function socketInodes(file: string, column: number): number[] {
+  return readOrEmpty(file)
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.trim().split(/\s+/)[column]))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/**
+ * The families of the sockets `inodes`: /proc/net/unix first, the inet tables (~5 ms each on a
+ * busy host) only for sockets it does not list, and none of it when the tree holds no socket.
+ */
+function socketFamilies(inodes: readonly number[]): SocketFamilies {
+  const families: SocketFamilies = { unix: new Set(), inet: new Set() };
+  if (inodes.length === 0) return families;
+  families.unix = new Set(socketInodes('/proc/net/unix', 6));
+  if (inodes.every((ino) => families.unix.has(ino))) return families;
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6'])
+    for (const n of socketInodes(`/proc/net/${table}`, 9)) families.inet.add(n);
+  return families;
+}
+
+function classify(target: string, mode: number, families: SocketFamilies, ino: number): FdType {
   if (target.startsWith('pipe:[')) return 'pipe';
   if (target.startsWith('socket:['))
     return families.unix.has(ino) ? 'unix' : families.inet.has(ino) ? 'inet' : 'socket';
@@ -80,20 +106,24 @@ export function accessOf(flags: number): AccessMode {
   return acc === 0 ? 'r' : acc === 1 ? 'w' : 'rw';
 }
 
-/** One raw row before the tree-wide facts (peers, leave-out) are known. */
-async function readFd(pid: number, fd: number, families: Awaited<ReturnType<typeof socketFamilies>>) {
+/** One raw row before the tree-wide facts (peers, leave-out) are known; its type comes later. */
+function readFd(pid: number, fd: number) {
   const base = `/proc/${pid}/fd/${fd}`;
-  const target = await readlink(base);
-  const info = await readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+  const target = readlinkSync(base);
+  const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
   const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(info)?.[1];
   const flags = Number.parseInt(String(field('flags') ?? '0'), 8);
-  const st = await stat(base).catch(() => undefined);
+  let st: Stats | undefined;
+  try {
+    st = statSync(base); // the target, as the fd reaches it
+  } catch {
+    st = undefined; // unreachable from here (another mount namespace, say): its fdinfo still counts
+  }
   const ino = st?.ino ?? 0;
-  const type = classify(target, st?.mode ?? 0, families, ino);
   return {
     pid,
     fd,
-    type,
+    type: 'other' as FdType,
     target,
     path: target.startsWith('/') ? target.replace(/ \(deleted\)$/, '') : undefined,
     inode: ino,
@@ -122,15 +152,22 @@ export type LeaveOutRule = (entry: FdEntry) => boolean;
  */
 export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promise<FdEntry[]> {
   const pids = await treePids(root);
-  const families = await socketFamilies();
-  const raw: Awaited<ReturnType<typeof readFd>>[] = [];
+  const raw: ReturnType<typeof readFd>[] = [];
   for (const pid of pids) {
-    const fds = (await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])).map(Number).sort((a, b) => a - b);
+    const fds = readdirOrEmpty(`/proc/${pid}/fd`)
+      .map(Number)
+      .sort((a, b) => a - b);
     for (const fd of fds) {
-      const row = await readFd(pid, fd, families).catch(() => undefined); // closed meanwhile
-      if (row) raw.push(row);
+      try {
+        raw.push(readFd(pid, fd));
+      } catch {
+        // closed meanwhile
+      }
     }
+    await nextTurn();
   }
+  const families = socketFamilies(raw.filter((r) => r.target.startsWith('socket:[')).map((r) => r.inode));
+  for (const row of raw) row.type = classify(row.target, row.mode, families, row.inode);
   // Asked only when there are unix sockets: it runs `ss`.
   const peers = raw.some((r) => r.type === 'unix') ? await unixPeers() : new Map<number, number>();
   // Socket inodes only: a file's inode on another filesystem may carry the same number.

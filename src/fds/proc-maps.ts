@@ -1,7 +1,7 @@
 // Shared file mappings of a live tree (POSIX shm in /dev/shm, mmap'ed files), from /proc: CRIU
 // dumps them as files whose contents stay in the file, so they can be substituted like files.
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
 import { externalKey } from './criu-keys.js';
 
@@ -61,7 +61,14 @@ function mountIdOf(mapFile: string): number {
 export async function readTreeMappings(pids: readonly number[], leaveOut?: MappingRule): Promise<MappingEntry[]> {
   const out: MappingEntry[] = [];
   for (const pid of pids) {
-    const maps = await readFile(`/proc/${pid}/maps`, 'utf8').catch(() => '');
+    // Synchronous, as in proc-fds.ts: procfs never waits on a disk; the loop gets a turn per task.
+    await nextTurn();
+    let maps = '';
+    try {
+      maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    } catch {
+      // exited meanwhile
+    }
     const seen = new Set<number>();
     for (const line of maps.split('\n')) {
       // address perms offset dev inode path
