@@ -8,25 +8,102 @@ import type {
   RestoreOptions,
 } from './types.js';
 
+/** The backends there are. */
+export type BackendName = 'criu' | 'sim';
+
+/**
+ * Which backend an operation uses: `'criu'` (real CRIU, Linux, root), `'sim'` (the pure-TypeScript
+ * simulator, anywhere) or `'auto'` (CRIU when `check()` finds it usable here, else the simulator;
+ * a restore uses the backend that wrote the checkpoint). The `NODE_CRIU_BACKEND` environment
+ * variable gives the default; the `backend` option of an operation overrides it.
+ */
+export type BackendChoice = 'auto' | BackendName;
+
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'criu', 'sim'];
+
+/**
+ * What a backend can do beyond the core contract. Tests and callers ask for a capability instead
+ * of guessing from the backend's name, and a backend without one says so by not having it:
+ * - `real-processes`: checkpoints processes of the operating system (any pid);
+ * - `sim-processes`: checkpoints the simulator's processes (started by `sim.spawn()`);
+ * - `fd-substitution`: restore's `fds` with every kind of substitute (see FdSubstitute);
+ * - `tty`: terminals (a new pty for a `'pipe'` substitute of a tty);
+ * - `shared-mappings`: `leaveOutMappings` / `mappings` (POSIX shm and mmap'ed files);
+ * - `sysv-host`: SysV segments attached in the host IPC namespace, substituted at restore;
+ * - `sysv-ipc-ns`: a tree in its own IPC namespace, its SysV objects saved in the images;
+ * - `criu-keys`: raw CRIU options (`inheritFds`, `external`, `joinNs`) that act on CRIU itself;
+ * - `pre-dump`: iterative (pre-)dumps, where the kernel tracks memory changes.
+ */
+export type Capability =
+  | 'real-processes'
+  | 'sim-processes'
+  | 'fd-substitution'
+  | 'tty'
+  | 'shared-mappings'
+  | 'sysv-host'
+  | 'sysv-ipc-ns'
+  | 'criu-keys'
+  | 'pre-dump';
+
+/**
+ * What each backend can do. The SysV host mode of real CRIU lands with src/sysv; until then
+ * `sysv-host` is the simulator's alone.
+ */
+export const CAPABILITIES: Readonly<Record<BackendName, ReadonlySet<Capability>>> = {
+  criu: new Set<Capability>([
+    'real-processes',
+    'fd-substitution',
+    'tty',
+    'shared-mappings',
+    'sysv-ipc-ns',
+    'criu-keys',
+    'pre-dump',
+  ]),
+  sim: new Set<Capability>(['sim-processes', 'fd-substitution', 'sysv-host']),
+};
+
 /**
  * A backend checkpoints process trees into CRIU-format images directories and restores them.
+ * Code tested against one backend must behave the same against the other, so every backend:
  *
- * Every backend must:
- * - validate options before doing anything (TypeError for unknown names and wrong types,
- *   RangeError for out-of-range values) with the same messages;
- * - fail only with {@link CriuError} for operational failures, using the same `code` for the same
- *   mistake (NO_SUCH_PROCESS, PID_IN_USE, INVALID_IMAGES, ABORTED, TIMEOUT, ...);
- * - leave the target running and intact when a checkpoint fails or is aborted, and leave no
- *   half-restored process alive when a restore fails;
- * - never modify an existing checkpoint's images;
- * - never block the event loop while the operation runs.
+ * - **check**: never throws for a problem; reports `usable`, its own name in `backend`, and every
+ *   problem with a `code`, a `message` and a `fix`.
+ * - **checkpoint(pid)**: writes CRIU-format images (inventory, pstree, core-, mm-, pagemap- and
+ *   pages-, ids-, fdinfo-, files ...) plus the manifest (`node-criu.json`, written last) into a
+ *   new or empty private dir, and returns the tree, the fd table and the shared mappings. Without
+ *   `leaveRunning` the tree is killed once dumped. Fds whose other end is outside the tree are
+ *   left out by themselves; `leaveOut` advice naming an fd the tree lacks is an error. On any
+ *   failure or abort the tree keeps running as it was and the images written so far are removed.
+ * - **restore(dir)**: verifies the images against the manifest (unless `verify: false`), checks
+ *   every fd substitution against the fd table before anything runs, waits (bounded by
+ *   `pidWaitTimeout`) for the image's pids to be free, and returns a {@link RestoredProcess}:
+ *   the root is a child of the caller, reaped when it exits; `'pipe'` substitutes of the root
+ *   are exposed as streams. A failed restore leaves no restored process alive and never modifies
+ *   the images.
+ * - **errors**: {@link CriuError} with the same `code` for the same mistake:
+ *   NO_SUCH_PROCESS (pid to checkpoint missing), PID_IN_USE (a pid of the image is held),
+ *   INVALID_SUBSTITUTION (unknown pid/fd or key, left-out fd without a substitute, a substitute of
+ *   a kind the process cannot use, a left-out file's substitute of another size without
+ *   `allowSizeChange`), INVALID_IMAGES (not a checkpoint, or one this backend cannot restore),
+ *   IMAGE_INTEGRITY (images differ from the manifest), IMAGE_CORRUPT (a malformed image),
+ *   ABORTED (the signal fired or a hook refused), TIMEOUT (the `timeout` elapsed), UNSUPPORTED
+ *   (something this backend cannot do, see {@link CAPABILITIES}). Invalid arguments are
+ *   TypeError/RangeError, validated before any backend runs.
+ * - **hooks**: called at CRIU's notification points in CRIU's order (dump: preDump,
+ *   queryExtFiles, postDump; restore: preRestore, postRestore, preResume, postResume).
+ * - never blocks the event loop, never loads the native addon unless it is the CRIU backend.
  */
 export interface Backend {
-  readonly name: 'criu' | 'sim';
+  readonly name: BackendName;
   /** Whether this backend can work here, and if not, what to do about it. Never throws for problems. */
   check(options?: CheckOptions): Promise<CheckResult>;
   /** Checkpoints the tree rooted at `pid`. */
   checkpoint(pid: number, options?: CheckpointOptions): Promise<Checkpoint>;
   /** Restores the checkpoint in `imagesDir` as a child of this process. */
   restore(imagesDir: string, options?: RestoreOptions): Promise<RestoredProcess>;
+}
+
+/** The capabilities of a backend. */
+export function capabilitiesOf(backend: BackendName | Backend): ReadonlySet<Capability> {
+  return CAPABILITIES[typeof backend === 'string' ? backend : backend.name];
 }

@@ -1,6 +1,13 @@
-// node-criu's public API: check, checkpoint and restore, with options validated up front.
+// node-criu's public API: check, checkpoint and restore, with options validated up front and
+// the backend (real CRIU or the simulator) chosen by the `backend` option or NODE_CRIU_BACKEND.
+import { existsSync } from 'node:fs';
+import { BACKEND_CHOICES, type Backend, type BackendChoice, type BackendName } from './backend.js';
 import { criuBackend } from './criu/backend.js';
+import { CriuError } from './errors.js';
+import { readManifest } from './integrity/manifest.js';
 import { validateCheckOptions, validateCheckpointOptions, validatePid, validateRestoreOptions } from './options.js';
+import { simBackend } from './sim/backend.js';
+import { simWorld } from './sim/world.js';
 import type {
   CheckOptions,
   Checkpoint,
@@ -10,7 +17,14 @@ import type {
   RestoreOptions,
 } from './types.js';
 
-export type { Backend } from './backend.js';
+export {
+  type Backend,
+  type BackendChoice,
+  type BackendName,
+  CAPABILITIES,
+  type Capability,
+  capabilitiesOf,
+} from './backend.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
 export { formatFdTable, readFdTable } from './fds/fd-table.js';
 export { type DecodedImage, decodeImage, encodeImage, ImageEntry, readImage, writeImage } from './images/codec.js';
@@ -22,15 +36,118 @@ export { ImageSet, type RewriteResult, rewriteImages } from './rewrite/rewrite.j
 export { renumberShm } from './rewrite/sysv-edits.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
+export * as sim from './sim/index.js';
 export { spawn } from './spawn.js';
 export type * from './types.js';
 
+/** Which backend an operation runs on, and why. */
+export interface BackendSelection {
+  /** What was asked for: the `backend` option, else NODE_CRIU_BACKEND, else 'auto'. */
+  requested: BackendChoice;
+  chosen: BackendName;
+  reason: string;
+}
+
+/** check()'s result with the backend selection (to be folded into CheckResult). */
+export type BackendCheckResult = CheckResult & { selection: BackendSelection };
+
+const backends: Record<BackendName, Backend> = { criu: criuBackend, sim: simBackend };
+
+function parseChoice(value: unknown, from: string): BackendChoice {
+  if (typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  const choices = BACKEND_CHOICES.map((c) => `'${c}'`).join(', ');
+  throw new TypeError(`${from} must be one of ${choices}, got ${JSON.stringify(value)}.`);
+}
+
+function defaultChoice(): BackendChoice {
+  const env = process.env.NODE_CRIU_BACKEND;
+  return env === undefined || env === '' ? 'auto' : parseChoice(env, 'NODE_CRIU_BACKEND');
+}
+
+/** Takes `backend` off an options object before the rest is validated. */
+function takeBackend<T>(options: T): [BackendChoice, T] {
+  if (typeof options !== 'object' || options === null || !('backend' in options)) return [defaultChoice(), options];
+  const { backend, ...rest } = options as T & { backend: unknown };
+  return [backend === undefined ? defaultChoice() : parseChoice(backend, "Option 'backend'"), rest as T];
+}
+
+/** CRIU's check, once per process for 'auto' (it runs CRIU). */
+let criuCheckCached: Promise<CheckResult> | undefined;
+function criuCheck(criuPath: string | undefined): Promise<CheckResult> {
+  if (criuPath !== undefined) return criuBackend.check({ criuPath });
+  criuCheckCached ??= criuBackend.check({});
+  return criuCheckCached;
+}
+
+type Selected = BackendSelection & { criuResult?: CheckResult };
+
+/** The backend for `requested`; 'criu' where it cannot work at all is an UNSUPPORTED error. */
+async function choose(
+  requested: BackendChoice,
+  criuPath: string | undefined,
+  hint: BackendName | undefined,
+  operation: 'check' | 'checkpoint' | 'restore',
+): Promise<Selected> {
+  if (requested === 'sim') return { requested, chosen: 'sim', reason: 'the simulator was asked for' };
+  if (requested === 'criu') {
+    if (process.platform !== 'linux') {
+      throw new CriuError(
+        'UNSUPPORTED',
+        `Backend 'criu' was asked for, but CRIU needs Linux and this is ${process.platform}. Use backend 'sim' (or NODE_CRIU_BACKEND=sim).`,
+        { operation },
+      );
+    }
+    return { requested, chosen: 'criu', reason: 'real CRIU was asked for' };
+  }
+  if (hint === 'sim') return { requested, chosen: 'sim', reason: 'the simulator owns this checkpoint or pid' };
+  const criuResult = await criuCheck(criuPath);
+  if (criuResult.usable) {
+    return { requested, chosen: 'criu', reason: `CRIU ${criuResult.version} is usable here`, criuResult };
+  }
+  const why = criuResult.problems.map((p) => p.message).join('; ') || 'no reason given';
+  return { requested, chosen: 'sim', reason: `CRIU is not usable here: ${why}`, criuResult };
+}
+
 /**
- * Tells whether checkpoint/restore can work here: the CRIU found, its version and optional
- * features, and every problem with what to do about it. Never throws for a problem.
+ * The backend an operation would use with `choice` (default: NODE_CRIU_BACKEND, else 'auto'),
+ * and why. 'auto' runs CRIU's check once per process.
  */
-export function check(options?: CheckOptions): Promise<CheckResult> {
-  return criuBackend.check(validateCheckOptions(options));
+export async function selectBackend(
+  choice?: BackendChoice,
+  options: { criuPath?: string } = {},
+): Promise<{ backend: Backend } & BackendSelection> {
+  const requested = choice === undefined ? defaultChoice() : parseChoice(choice, "Option 'backend'");
+  const { criuResult: _, ...selection } = await choose(requested, options.criuPath, undefined, 'check');
+  return { backend: backends[selection.chosen], ...selection };
+}
+
+/**
+ * Tells whether checkpoint/restore can work here, on which backend and why (`backend`,
+ * `selection`): for CRIU the binary found, its version and optional features, and every problem
+ * with what to do about it. Never throws for a problem.
+ */
+export async function check(options?: CheckOptions & { backend?: BackendChoice }): Promise<BackendCheckResult> {
+  const [requested, rest] = takeBackend(options);
+  const valid = validateCheckOptions(rest);
+  let selected: Selected;
+  try {
+    selected = await choose(requested, valid.criuPath, undefined, 'check');
+  } catch (error) {
+    if (!(error instanceof CriuError)) throw error;
+    return {
+      backend: 'criu',
+      usable: false,
+      version: undefined,
+      criuPath: undefined,
+      features: undefined,
+      problems: [{ code: error.code, message: error.message, fix: "Use backend 'sim' here." }],
+      selection: { requested, chosen: 'criu', reason: 'real CRIU was asked for' },
+    };
+  }
+  const { criuResult, ...selection } = selected;
+  const result =
+    selection.chosen === 'criu' ? (criuResult ?? (await criuBackend.check(valid))) : await simBackend.check(valid);
+  return { ...result, selection };
 }
 
 /**
@@ -38,18 +155,44 @@ export function check(options?: CheckOptions): Promise<CheckResult> {
  * Without `leaveRunning` the tree is killed once dumped, as with `criu dump`.
  * @throws {TypeError|RangeError} for invalid arguments, {@link CriuError} for failures.
  */
-export async function checkpoint(pid: number, options?: CheckpointOptions): Promise<Checkpoint> {
+export async function checkpoint(
+  pid: number,
+  options?: CheckpointOptions & { backend?: BackendChoice },
+): Promise<Checkpoint> {
   validatePid(pid);
-  return criuBackend.checkpoint(pid, validateCheckpointOptions(options));
+  const [requested, rest] = takeBackend(options);
+  const valid = validateCheckpointOptions(rest);
+  // With 'auto', a pid only the simulator has is the simulator's.
+  const simOnly = simWorld().get(pid) !== undefined && !existsSync(`/proc/${pid}`);
+  const { chosen } = await choose(requested, valid.criuPath, simOnly ? 'sim' : undefined, 'checkpoint');
+  return backends[chosen].checkpoint(pid, valid);
 }
 
 /**
  * Restores the checkpoint in `imagesDir`; the restored root becomes a child of this process and
- * is reaped when it exits (`exited`). Waits (bounded) for the image's pids to be free.
+ * is reaped when it exits (`exited`). Waits (bounded) for the image's pids to be free. With
+ * 'auto', a checkpoint is restored by the backend that wrote it.
  * @throws {TypeError|RangeError} for invalid arguments, {@link CriuError} for failures.
  */
-export async function restore(imagesDir: string, options?: RestoreOptions): Promise<RestoredProcess> {
+export async function restore(
+  imagesDir: string,
+  options?: RestoreOptions & { backend?: BackendChoice },
+): Promise<RestoredProcess> {
   if (typeof imagesDir !== 'string' || imagesDir.length === 0)
     throw new TypeError('imagesDir must be a non-empty string.');
-  return criuBackend.restore(imagesDir, validateRestoreOptions(options));
+  const [requested, rest] = takeBackend(options);
+  const valid = validateRestoreOptions(rest);
+  const writer = await readManifest(imagesDir).then(
+    (m) => m?.backend,
+    () => undefined,
+  );
+  if (requested === 'criu' && writer === 'sim') {
+    throw new CriuError(
+      'INVALID_IMAGES',
+      `${imagesDir} was written by the simulator: real CRIU cannot restore it. Restore it with backend 'sim'.`,
+      { operation: 'restore' },
+    );
+  }
+  const { chosen } = await choose(requested, valid.criuPath, writer, 'restore');
+  return backends[chosen].restore(imagesDir, valid);
 }

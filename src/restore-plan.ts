@@ -1,0 +1,81 @@
+// The backend-neutral half of restore: reading and verifying a checkpoint, waiting for its pids,
+// and the checks on the fd table every backend makes before anything is restored.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertCheckpointDir } from './criu/images-dir.js';
+import { CriuError } from './errors.js';
+import type { FdEntry } from './fds/fd-entry.js';
+import type { FdSubstitutions, SubstitutionPlan } from './fds/substitute.js';
+import { readProcessTree, type TreeTask } from './images/pstree.js';
+import { type Manifest, readManifest } from './integrity/manifest.js';
+import { verifyImages } from './integrity/verify.js';
+
+export interface CheckpointToRestore {
+  manifest: Manifest | undefined;
+  tree: TreeTask[];
+  /** Every pid and thread id of the image. */
+  pids: number[];
+}
+
+/** The checkpoint in `imagesDir`, verified against its manifest first unless `verify` is false. */
+export async function readCheckpointToRestore(imagesDir: string, verify = true): Promise<CheckpointToRestore> {
+  await assertCheckpointDir(imagesDir);
+  // Verification reads the manifest anyway; without it, it is read as it is.
+  const manifest = verify ? (await verifyImages(imagesDir)).manifest : await readManifest(imagesDir);
+  const tree = await readProcessTree(imagesDir);
+  return { manifest, tree, pids: [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))] };
+}
+
+/** The fd table substitutions are checked against; `fds` needs one (plain `criu dump` images have none). */
+export function fdTableToRestore(imagesDir: string, manifest: Manifest | undefined, fds?: FdSubstitutions): FdEntry[] {
+  const table = manifest?.fds ?? [];
+  if (fds && table.length === 0) {
+    const why = `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`;
+    throw new CriuError('INVALID_SUBSTITUTION', why, { operation: 'restore' });
+  }
+  return table;
+}
+
+/** A left-out file's substitute of another size is refused unless the caller accepts it. */
+export function assertSizeChangesAllowed(plan: SubstitutionPlan, allowSizeChange: boolean): void {
+  const change = plan.sizeChanges[0];
+  if (change === undefined || allowSizeChange) return;
+  const { entry, size } = change;
+  throw new CriuError(
+    'INVALID_SUBSTITUTION',
+    `The substitute of fd ${entry.fd} of pid ${entry.pid} has ${size} bytes but ${entry.path} had ${entry.size}: CRIU would refuse it. Pass allowSizeChange: true to accept the new size.`,
+    { operation: 'restore', pid: entry.pid },
+  );
+}
+
+const POLL_MS = 25;
+
+/**
+ * Resolves once `holder` says nothing holds any of `pids`, or fails with PID_IN_USE naming the
+ * pid and what holds it at `deadline`; ABORTED if `signal` fires meanwhile.
+ */
+export async function waitUntilPidsFree(
+  pids: readonly number[],
+  deadline: number,
+  holder: (pid: number) => string | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    const taken = pids.find((pid) => holder(pid) !== undefined);
+    if (taken === undefined) return;
+    if (Date.now() >= deadline) {
+      const who = holder(taken);
+      if (who === undefined) continue;
+      throw new CriuError(
+        'PID_IN_USE',
+        `Cannot restore: pid ${taken} of the image is in use by '${who}'. Stop that process, or restore into a new pid namespace.`,
+        { operation: 'restore', pid: taken },
+      );
+    }
+    await sleep(POLL_MS, undefined, { signal }).catch(() => {
+      throw new CriuError('ABORTED', 'The restore was aborted while waiting for its pids to be free.', {
+        operation: 'restore',
+        cause: signal?.reason,
+      });
+    });
+  }
+}

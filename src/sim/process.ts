@@ -1,0 +1,224 @@
+// A simulated process: pid, place in the tree, memory regions, an fd table and a running /
+// stopped / exited state, executing one scripted program on the event loop.
+import { close, write } from 'node:fs';
+import { constants } from 'node:os';
+import type { ExitStatus } from '../types.js';
+import type { SimFile, SimRegion, SimState } from './model.js';
+import type { SimProgram, SimProgramContext } from './programs/program.js';
+import type { SimWorld } from './world.js';
+
+const O_APPEND = 0o2000;
+const O_ACCMODE = 0o3;
+
+export interface SimProcessInit {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  threads: number[];
+  program: SimProgram;
+  args: string[];
+  regions: SimRegion[];
+  fds: Map<number, SimFile>;
+}
+
+/** Writes to one file happen in order: each waits for the one before. */
+const writeChains = new WeakMap<SimFile, Promise<void>>();
+
+function signalName(signal: NodeJS.Signals | number): NodeJS.Signals {
+  if (typeof signal === 'string') {
+    if (constants.signals[signal] === undefined) throw new TypeError(`Unknown signal '${signal}'.`);
+    return signal;
+  }
+  const name = Object.entries(constants.signals).find(([, n]) => n === signal)?.[0];
+  if (!name) throw new TypeError(`Unknown signal ${signal}.`);
+  return name as NodeJS.Signals;
+}
+
+export class SimProcess {
+  readonly pid: number;
+  ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly threads: number[];
+  readonly program: SimProgram;
+  readonly args: string[];
+  readonly regions: SimRegion[];
+  readonly fds: Map<number, SimFile>;
+  state: SimState = 'stopped';
+  exitStatus: ExitStatus | undefined;
+  readonly exited: Promise<ExitStatus>;
+  readonly #world: SimWorld;
+  readonly #timers: { ms: number; task: () => void; handle: NodeJS.Timeout | undefined }[] = [];
+  readonly #readers: { fd: number; file: SimFile; listener: (chunk: Buffer) => void }[] = [];
+  #resolveExit!: (status: ExitStatus) => void;
+  #referenced = true;
+  #setUp = false;
+
+  constructor(world: SimWorld, init: SimProcessInit) {
+    this.#world = world;
+    this.pid = init.pid;
+    this.ppid = init.ppid;
+    this.pgid = init.pgid;
+    this.sid = init.sid;
+    this.threads = init.threads;
+    this.program = init.program;
+    this.args = init.args;
+    this.regions = init.regions;
+    this.fds = init.fds;
+    this.exited = new Promise((resolve) => {
+      this.#resolveExit = resolve;
+    });
+  }
+
+  /** Runs the program: init on fresh memory first when `fresh`; restored memory is used as it is. */
+  start(fresh: boolean): void {
+    const context = this.#context();
+    if (fresh) this.program.init?.(context);
+    this.program.run(context);
+    this.#setUp = true;
+    this.resume();
+  }
+
+  /** SIGSTOP / freezing: timers and readers pause, arriving data waits in its stream. */
+  stop(): void {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    for (const timer of this.#timers) {
+      clearInterval(timer.handle);
+      timer.handle = undefined;
+    }
+    for (const reader of this.#readers) {
+      reader.file.host?.stream?.pause();
+      reader.file.host?.stream?.off('data', reader.listener);
+    }
+  }
+
+  resume(): void {
+    if (this.state !== 'stopped' || !this.#setUp) return;
+    this.state = 'running';
+    for (const timer of this.#timers) {
+      timer.handle = setInterval(timer.task, timer.ms);
+      if (!this.#referenced) timer.handle.unref();
+    }
+    for (const reader of this.#readers) {
+      const stream = reader.file.host?.stream;
+      stream?.on('data', reader.listener);
+      stream?.resume();
+    }
+  }
+
+  /** Delivers a signal. Programs handle none: every signal but SIGSTOP/SIGCONT ends the process. */
+  kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
+    if (this.state === 'exited') return false;
+    const name = signalName(signal);
+    if (name === 'SIGSTOP' || name === 'SIGTSTP') this.stop();
+    else if (name === 'SIGCONT') this.resume();
+    else if (signal !== 0) this.#end({ code: null, signal: name });
+    return true;
+  }
+
+  exit(code: number): void {
+    if (this.state !== 'exited') this.#end({ code, signal: null });
+  }
+
+  ref(): void {
+    this.#referenced = true;
+    for (const timer of this.#timers) timer.handle?.ref();
+  }
+
+  unref(): void {
+    this.#referenced = false;
+    for (const timer of this.#timers) timer.handle?.unref();
+  }
+
+  /** The region named `name` (a program asking for one it lacks is a bug in the program). */
+  region(name: string): SimRegion {
+    const region = this.regions.find((r) => r.name === name);
+    if (!region) throw new RangeError(`pid ${this.pid} (${this.program.name}) has no memory region '${name}'.`);
+    return region;
+  }
+
+  write(fd: number, data: string | Buffer): void {
+    const file = this.fds.get(fd);
+    if (!file || this.state === 'exited' || (file.flags & O_ACCMODE) === 0) return;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const stream = file.host?.stream;
+    if (stream) {
+      if (stream.writable && !stream.destroyed) stream.write(bytes);
+      return;
+    }
+    const hostFd = file.host?.fd;
+    if (file.kind === 'memfd' && file.data) {
+      const end = file.position + bytes.byteLength;
+      if (end > file.data.byteLength) file.data = Buffer.concat([file.data, Buffer.alloc(end - file.data.byteLength)]);
+      bytes.copy(file.data, file.position);
+      file.position = end;
+      file.size = Math.max(file.size, end);
+      return;
+    }
+    if (hostFd === undefined) return; // nothing behind it (/dev/null, a dead pipe)
+    const append = (file.flags & O_APPEND) !== 0 || file.kind !== 'file';
+    const at = append ? null : file.position;
+    if (!append) file.position += bytes.byteLength;
+    const previous = writeChains.get(file) ?? Promise.resolve();
+    const next = previous.then(
+      () =>
+        new Promise<void>((resolve) => {
+          // A reader gone or an fd closed under us loses the data, as a write to a dead pipe would.
+          write(hostFd, bytes, 0, bytes.byteLength, at, () => resolve());
+        }),
+    );
+    writeChains.set(file, next);
+  }
+
+  /** Closes every fd; host ends nobody else holds are released. */
+  closeAll(): void {
+    for (const [fd, file] of this.fds) {
+      this.fds.delete(fd);
+      releaseFile(file);
+    }
+  }
+
+  #end(status: ExitStatus): void {
+    this.stop();
+    this.state = 'exited';
+    this.#timers.length = 0;
+    this.#readers.length = 0;
+    this.exitStatus = status;
+    this.closeAll();
+    this.#world.reap(this);
+    this.#resolveExit(status);
+  }
+
+  #context(): SimProgramContext {
+    return {
+      pid: this.pid,
+      args: this.args,
+      memory: (name) => this.region(name).data,
+      write: (fd, data) => this.write(fd, data),
+      onData: (fd, listener) => {
+        const file = this.fds.get(fd);
+        if (file?.host?.stream) this.#readers.push({ fd, file, listener });
+      },
+      every: (ms, task) => {
+        this.#timers.push({ ms, task, handle: undefined });
+      },
+      attachShm: (shmid, writable) => this.#world.attachShm(this, shmid, writable),
+      exit: (code) => setImmediate(() => this.exit(code)),
+    };
+  }
+}
+
+/** Drops one reference to a file; the last one closes what it holds outside the simulator. */
+export function releaseFile(file: SimFile): void {
+  file.refs--;
+  if (file.refs > 0 || !file.host) return;
+  const { stream, fd, owned } = file.host;
+  file.host = undefined;
+  if (stream && owned) stream.destroy();
+  if (fd !== undefined && owned) {
+    const pending = writeChains.get(file) ?? Promise.resolve();
+    void pending.then(() => close(fd, () => {}));
+  }
+}
