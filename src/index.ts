@@ -54,7 +54,8 @@ export type BackendCheckResult = CheckResult & { selection: BackendSelection };
 const backends: Record<BackendName, Backend> = { criu: criuBackend, sim: simBackend };
 
 function parseChoice(value: unknown, from: string): BackendChoice {
-  if (typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  if (typeof value === 'string' && (BACKEND_CHOICES as readonly string[]).includes(value))
+    return value as BackendChoice;
   const choices = BACKEND_CHOICES.map((c) => `'${c}'`).join(', ');
   throw new TypeError(`${from} must be one of ${choices}, got ${JSON.stringify(value)}.`);
 }

@@ -12,7 +12,7 @@ import { recordManifest } from '../integrity/record.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { plainRows, simFdTable } from './fd-rows.js';
 import { OperationGuard } from './guard.js';
-import { simWorld, type SimWorld } from './world.js';
+import { type SimWorld, simWorld } from './world.js';
 import { writeDumpStats, writeTreeImages } from './write-images.js';
 
 const LOG_FILE = 'dump.log';

@@ -2,7 +2,7 @@
 // net module, so that the simulator's 'pipe' substitutes are real Sockets like the CRIU
 // backend's, without the native addon.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 

@@ -3,7 +3,7 @@
 // SYSVIPC VMAs) and fds (ids, fdinfo, files.img).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FdinfoEntrySchema, FdType, type FileEntry, FileEntrySchema } from '../gen/criu_images_files_pb.js';
+import { FdinfoEntrySchema, type FileEntry, FileEntrySchema } from '../gen/criu_images_files_pb.js';
 import { MmEntrySchema, PagemapEntrySchema, PagemapHeadSchema } from '../gen/criu_images_memory_pb.js';
 import { CoreEntrySchema, TaskKobjIdsEntrySchema } from '../gen/criu_images_task_pb.js';
 import { readImage } from '../images/codec.js';

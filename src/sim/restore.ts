@@ -31,7 +31,7 @@ import { type ImageTask, readImageTasks } from './read-images.js';
 import { SimRestoredProcess } from './restored-process.js';
 import { programRegions } from './spawn.js';
 import { resolveSegment, type SimShmSubstitute } from './sysv.js';
-import { simWorld, type SimWorld } from './world.js';
+import { type SimWorld, simWorld } from './world.js';
 
 const DEFAULT_PID_WAIT_MS = 5000;
 const S_IFSOCK = 0o140000;
@@ -72,7 +72,10 @@ function regionsOf(task: ImageTask, world: SimWorld, options: SimRestoreOptions)
   const layout = programRegions(program.regions, []);
   return task.regions.map((r) => {
     if (r.shmid === undefined) {
-      const name = r.start === task.argStart ? 'args' : (layout.find((l) => l.start === r.start)?.name ?? `anon@${r.start.toString(16)}`);
+      const name =
+        r.start === task.argStart
+          ? 'args'
+          : (layout.find((l) => l.start === r.start)?.name ?? `anon@${r.start.toString(16)}`);
       return { name, start: r.start, data: r.data, shared: r.shared, writable: r.writable };
     }
     const segment = resolveSegment(world.sysv, r.shmid, r.data.byteLength, r.writable, options.sysv?.shm?.[r.shmid]);
@@ -86,10 +89,26 @@ const O_ACCMODE = 0o3;
 async function fileFromImage(file: FileEntry, world: SimWorld): Promise<SimFile> {
   const base = { position: 0, uid: 0, gid: 0, refs: 0, host: undefined, mountId: 0, size: 0 } as const;
   if (file.type === FdType.PIPE && file.pipe) {
-    return { ...base, kind: 'pipe', inode: file.pipe.pipeId, path: undefined, flags: file.pipe.flags, mode: 0o10600, peer: file.pipe.pipeId };
+    return {
+      ...base,
+      kind: 'pipe',
+      inode: file.pipe.pipeId,
+      path: undefined,
+      flags: file.pipe.flags,
+      mode: 0o10600,
+      peer: file.pipe.pipeId,
+    };
   }
   if (file.type === FdType.UNIXSK && file.usk) {
-    return { ...base, kind: 'unix', inode: file.usk.ino, path: undefined, flags: file.usk.flags, mode: S_IFSOCK | 0o777, peer: file.usk.peer };
+    return {
+      ...base,
+      kind: 'unix',
+      inode: file.usk.ino,
+      path: undefined,
+      flags: file.usk.flags,
+      mode: S_IFSOCK | 0o777,
+      peer: file.usk.peer,
+    };
   }
   const reg = file.reg;
   if (file.type === FdType.REG && reg && !reg.ext) {
@@ -100,11 +119,21 @@ async function fileFromImage(file: FileEntry, world: SimWorld): Promise<SimFile>
       });
     });
     const described = hostFile(handle.fd, true, reg.flags);
-    return { ...described, path: reg.name, flags: reg.flags, position: Number(reg.pos), inode: described.inode || world.nextInode() };
+    return {
+      ...described,
+      path: reg.name,
+      flags: reg.flags,
+      position: Number(reg.pos),
+      inode: described.inode || world.nextInode(),
+    };
   }
-  throw new CriuError('INVALID_IMAGES', `files.img entry ${file.id} (type ${file.type}) is not one the simulator restores.`, {
-    operation: 'restore',
-  });
+  throw new CriuError(
+    'INVALID_IMAGES',
+    `files.img entry ${file.id} (type ${file.type}) is not one the simulator restores.`,
+    {
+      operation: 'restore',
+    },
+  );
 }
 
 export async function simRestore(
@@ -121,9 +150,13 @@ export async function simRestore(
     );
   }
   if (options.joinNs?.length || options.external?.length) {
-    throw new CriuError('UNSUPPORTED', 'The simulator has no namespaces to join and no CRIU externals (joinNs, external).', {
-      operation: 'restore',
-    });
+    throw new CriuError(
+      'UNSUPPORTED',
+      'The simulator has no namespaces to join and no CRIU externals (joinNs, external).',
+      {
+        operation: 'restore',
+      },
+    );
   }
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   const holder = (pid: number) => {
@@ -180,7 +213,10 @@ export async function simRestore(
         } else {
           sim = byFileId.get(fileId);
           if (!sim) {
-            if (!file) throw new CriuError('INVALID_IMAGES', `fd ${fd} of pid ${task.pid} names no file of files.img.`, { operation: 'restore' });
+            if (!file)
+              throw new CriuError('INVALID_IMAGES', `fd ${fd} of pid ${task.pid} names no file of files.img.`, {
+                operation: 'restore',
+              });
             sim = await fileFromImage(file, world);
             byFileId.set(fileId, sim);
           }
@@ -212,7 +248,11 @@ export async function simRestore(
     await guard.notify('post-resume', rootPid);
     failed = false;
     const root = created[0] as SimProcess;
-    return new SimRestoredProcess(root, created.map((p) => p.pid), plan.streams);
+    return new SimRestoredProcess(
+      root,
+      created.map((p) => p.pid),
+      plan.streams,
+    );
   } finally {
     guard.dispose();
     if (failed) {
@@ -228,4 +268,3 @@ export async function simRestore(
     if (plan) releasePlan(plan, failed);
   }
 }
-

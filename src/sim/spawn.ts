@@ -8,7 +8,7 @@ import { hostFile } from './host-file.js';
 import { pageAlign, type SimFile, type SimRegion } from './model.js';
 import { SimProcess } from './process.js';
 import { findProgram } from './programs/registry.js';
-import { simWorld, type SimWorld } from './world.js';
+import { type SimWorld, simWorld } from './world.js';
 
 export type SimStdio = 'pipe' | 'ignore' | number;
 
@@ -180,4 +180,3 @@ export function spawn(program: string, args: readonly string[] = [], options: Si
   for (const p of [root, ...kids]) setImmediate(() => p.state !== 'exited' && p.start(true));
   return new SimChildProcess(root, parentEnds);
 }
-

@@ -34,7 +34,14 @@ const S_IFREG = 0o100000;
 export const SIM_EXE_DIR = '/usr/libexec/node-criu-sim/';
 
 const fown = { uid: 0, euid: 0, signum: 0, pidType: 0, pid: 0 };
-const skOpts = { soSndbuf: 212992, soRcvbuf: 212992, soSndTmoSec: 0n, soSndTmoUsec: 0n, soRcvTmoSec: 0n, soRcvTmoUsec: 0n };
+const skOpts = {
+  soSndbuf: 212992,
+  soRcvbuf: 212992,
+  soSndTmoSec: 0n,
+  soSndTmoUsec: 0n,
+  soRcvTmoSec: 0n,
+  soRcvTmoUsec: 0n,
+};
 const NS_IDS = { pidNsId: 1, netNsId: 2, ipcNsId: 3, utsNsId: 4, mntNsId: 6, userNsId: 7, cgroupNsId: 8, timeNsId: 5 };
 
 export interface WrittenImages {
@@ -100,7 +107,9 @@ class FileIds {
     const id = this.next++;
     this.#ids.set(file, id);
     if (file.kind === 'pipe') {
-      this.entries.push(entry(FileEntrySchema, { type, id, pipe: { id, pipeId: file.inode, flags: file.flags, fown } }));
+      this.entries.push(
+        entry(FileEntrySchema, { type, id, pipe: { id, pipeId: file.inode, flags: file.flags, fown } }),
+      );
     } else if (file.kind === 'unix') {
       const peer = file.peer ?? 0;
       if (peer && row.peer && !row.peer.inTree) {
@@ -110,7 +119,19 @@ class FileIds {
           entry(FileEntrySchema, {
             type,
             id: stub,
-            usk: { id: stub, ino: peer, type: 2, state: 10, flags: 0, uflags: USK_EXTERN, backlog: 0, peer: 0, fown, opts: { ...skOpts, soSndbuf: 0, soRcvbuf: 0 }, name: new Uint8Array() },
+            usk: {
+              id: stub,
+              ino: peer,
+              type: 2,
+              state: 10,
+              flags: 0,
+              uflags: USK_EXTERN,
+              backlog: 0,
+              peer: 0,
+              fown,
+              opts: { ...skOpts, soSndbuf: 0, soRcvbuf: 0 },
+              name: new Uint8Array(),
+            },
           }),
         );
       }
@@ -118,7 +139,19 @@ class FileIds {
         entry(FileEntrySchema, {
           type,
           id,
-          usk: { id, ino: file.inode, type: SOCK_STREAM, state: TCP_ESTABLISHED, flags: file.flags, uflags: 0, backlog: 0, peer, fown, opts: skOpts, name: new Uint8Array() },
+          usk: {
+            id,
+            ino: file.inode,
+            type: SOCK_STREAM,
+            state: TCP_ESTABLISHED,
+            flags: file.flags,
+            uflags: 0,
+            backlog: 0,
+            peer,
+            fown,
+            opts: skOpts,
+            name: new Uint8Array(),
+          },
         }),
       );
     } else {
@@ -197,9 +230,17 @@ export async function writeTreeImages(
       ]);
     }
     await writeImageFile(dir, `ids-${task.pid}.img`, [
-      entry(TaskKobjIdsEntrySchema, { vmId: objectId, filesId: objectId, fsId: objectId, sighandId: objectId, ...NS_IDS }),
+      entry(TaskKobjIdsEntrySchema, {
+        vmId: objectId,
+        filesId: objectId,
+        fsId: objectId,
+        sighandId: objectId,
+        ...NS_IDS,
+      }),
     ]);
-    await writeImageFile(dir, `fs-${task.pid}.img`, [entry(FsEntrySchema, { cwdId: rootFs, rootId: rootFs, umask: 0o22 })]);
+    await writeImageFile(dir, `fs-${task.pid}.img`, [
+      entry(FsEntrySchema, { cwdId: rootFs, rootId: rootFs, umask: 0o22 }),
+    ]);
     const exe = files.reg(`${SIM_EXE_DIR}${task.program.name}`, S_IFREG | 0o755);
     const args = task.region('args');
     const argBytes = Buffer.byteLength(task.args.map((a) => `${a}\0`).join(''));

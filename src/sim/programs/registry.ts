@@ -24,7 +24,9 @@ export function findProgram(name: string, operation: CriuOperation): SimProgram 
     throw new CriuError(
       operation === 'restore' ? 'INVALID_IMAGES' : 'UNSUPPORTED',
       `The simulator has no program '${name}' (it has ${programNames().join(', ')}): ${
-        operation === 'restore' ? 'these images were not written by the simulator, or by one with more programs.' : 'define it with sim.defineProgram().'
+        operation === 'restore'
+          ? 'these images were not written by the simulator, or by one with more programs.'
+          : 'define it with sim.defineProgram().'
       }`,
       { operation },
     );
