@@ -13,10 +13,12 @@
             'native/fd_poll.cc',
             'native/pid_watcher.cc',
             'native/pidfd.cc',
+            'native/ptrace_inject.cc',
             'native/pty.cc',
             'native/seqpacket.cc',
             'native/seqpacket_io.cc',
             'native/subreaper.cc',
+            'native/syscall_inject.cc',
             'native/system_error.cc',
           ],
           'include_dirs': [

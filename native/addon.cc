@@ -6,6 +6,7 @@
 #include "fd_flags.h"
 #include "fd_pairs.h"
 #include "pid_watcher.h"
+#include "ptrace_inject.h"
 #include "pty.h"
 #include "seqpacket.h"
 #include "seqpacket_io.h"
@@ -32,6 +33,9 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                                 Napi::Function::New(env, StreamSocketPair, "streamSocketPair"),
                                 napi_enumerable),
                   InstanceValue("openPty", Napi::Function::New(env, OpenPty, "openPty"),
+                                napi_enumerable),
+                  InstanceValue("injectSyscalls",
+                                Napi::Function::New(env, InjectSyscallsJs, "injectSyscalls"),
                                 napi_enumerable),
                   InstanceValue("setChildSubreaper",
                                 Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"),

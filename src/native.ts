@@ -1,4 +1,5 @@
-// Typed, lazy loader of the native addon (native/*.cc): SEQPACKET sockets, pidfd waits, fd flags.
+// Typed, lazy loader of the native addon (native/*.cc): SEQPACKET sockets, pidfd waits, fd flags,
+// syscall injection under ptrace.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
@@ -92,6 +93,37 @@ export interface NativeAddon {
   streamSocketPair(): [number, number];
   /** posix_openpt + the opened slave, both close-on-exec and not our controlling terminal. */
   openPty(): PtyPair;
+  /**
+   * Seizes every thread of `pid` with ptrace, runs `calls` in one of them (x86_64), restores its
+   * registers and code (a syscall it was stopped in restarts), leaves it in `finalState` and
+   * detaches. Runs on the thread pool in a short-lived helper process; a thread that cannot stop
+   * within `stopTimeoutMs` fails the call with ETIMEDOUT, nothing run.
+   */
+  injectSyscalls(
+    pid: number,
+    calls: readonly InjectedCall[],
+    finalState: FinalState,
+    stopTimeoutMs: number,
+  ): Promise<InjectResult>;
+}
+
+/** One system call to run inside a traced task: its x86_64 number and up to six arguments. */
+export interface InjectedCall {
+  nr: number;
+  args: readonly bigint[];
+}
+
+/** How injectSyscalls leaves the task: as found, stopped (SIGSTOP), or continued (SIGCONT). */
+export const FinalState = { Unchanged: 0, Stopped: 1, Running: 2 } as const;
+export type FinalState = (typeof FinalState)[keyof typeof FinalState];
+
+export interface InjectResult {
+  /** The raw return of each call that ran (-4095..-1 is -errno); the run ends at the first failure. */
+  results: bigint[];
+  /** How many threads were held stopped while the calls ran. */
+  threads: number;
+  /** Set when tracing itself failed (the task could not be seized or stopped in time). */
+  error?: { errno: number; code: string; syscall: string };
 }
 
 export interface PtyPair {
@@ -143,6 +175,7 @@ interface RawBinding {
   pipePair(): [number, number];
   streamSocketPair(): [number, number];
   openPty(): PtyPair;
+  injectSyscalls(pid: number, calls: InjectedCall[], finalState: number, stopTimeoutMs: number): Promise<InjectResult>;
 }
 
 const ADDON_FILE = 'node_criu.node';
@@ -284,6 +317,20 @@ function adapt(raw: RawBinding): NativeAddon {
     pipePair: () => raw.pipePair(),
     streamSocketPair: () => raw.streamSocketPair(),
     openPty: () => raw.openPty(),
+    injectSyscalls(pid, calls, finalState, stopTimeoutMs) {
+      if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) {
+        throw argumentError(`pid must be a positive integer, got ${String(pid)}.`, 'ERR_OUT_OF_RANGE');
+      }
+      if (!Number.isInteger(stopTimeoutMs) || stopTimeoutMs < 0 || stopTimeoutMs > 0x7fffffff) {
+        throw argumentError(`stopTimeoutMs must be a non-negative integer.`, 'ERR_OUT_OF_RANGE');
+      }
+      return raw.injectSyscalls(
+        pid,
+        calls.map((c) => ({ nr: c.nr, args: [...c.args] })),
+        finalState,
+        stopTimeoutMs,
+      );
+    },
   };
 }
 
@@ -300,6 +347,7 @@ function isRawBinding(value: unknown): value is RawBinding {
     'pipePair',
     'streamSocketPair',
     'openPty',
+    'injectSyscalls',
   ];
   return names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }

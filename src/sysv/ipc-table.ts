@@ -1,0 +1,97 @@
+// The host IPC namespace's SysV objects as /proc/sysvipc lists them (segments, sets, queues).
+import { readFileSync } from 'node:fs';
+
+export interface ShmSegment {
+  key: number;
+  id: number;
+  /** Permission bits (the low 9 bits of shm_perm.mode). */
+  mode: number;
+  /** Marked for removal (IPC_RMID): it is destroyed when its last attachment goes. */
+  removed: boolean;
+  size: number;
+  attachments: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  cgid: number;
+}
+
+export interface SemSet {
+  key: number;
+  id: number;
+  mode: number;
+  nsems: number;
+  uid: number;
+  gid: number;
+}
+
+export interface MsgQueue {
+  key: number;
+  id: number;
+  mode: number;
+  bytes: number;
+  messages: number;
+  uid: number;
+  gid: number;
+}
+
+/** The rows of /proc/sysvipc/NAME as column name -> number (the first line names the columns). */
+function rows(name: 'shm' | 'sem' | 'msg'): Record<string, number>[] {
+  const [header = '', ...lines] = readFileSync(`/proc/sysvipc/${name}`, 'utf8').split('\n');
+  const columns = header.trim().split(/\s+/);
+  return lines
+    .filter((l) => l.trim() !== '')
+    .map((line) => {
+      const values = line.trim().split(/\s+/);
+      // perms is octal; everything else decimal (keys may be negative: they are signed ints).
+      return Object.fromEntries(
+        columns.map((c, i) => [c, c === 'perms' ? Number.parseInt(values[i] ?? '0', 8) : Number(values[i])]),
+      );
+    });
+}
+
+/** The mode bit /proc/sysvipc/shm shows for a segment marked for removal. */
+const SHM_DEST = 0o1000;
+
+const n = (row: Record<string, number>, column: string): number => row[column] ?? 0;
+
+/** The key as the unsigned 32-bit value /proc/PID/maps prints in `/SYSV%08x`. */
+export const unsignedKey = (key: number): number => key >>> 0;
+
+export function readShmSegments(): ShmSegment[] {
+  return rows('shm').map((r) => ({
+    key: unsignedKey(n(r, 'key')),
+    id: n(r, 'shmid'),
+    mode: n(r, 'perms') & 0o777,
+    removed: (n(r, 'perms') & SHM_DEST) !== 0,
+    size: n(r, 'size'),
+    attachments: n(r, 'nattch'),
+    uid: n(r, 'uid'),
+    gid: n(r, 'gid'),
+    cuid: n(r, 'cuid'),
+    cgid: n(r, 'cgid'),
+  }));
+}
+
+export function readSemSets(): SemSet[] {
+  return rows('sem').map((r) => ({
+    key: unsignedKey(n(r, 'key')),
+    id: n(r, 'semid'),
+    mode: n(r, 'perms') & 0o777,
+    nsems: n(r, 'nsems'),
+    uid: n(r, 'uid'),
+    gid: n(r, 'gid'),
+  }));
+}
+
+export function readMsgQueues(): MsgQueue[] {
+  return rows('msg').map((r) => ({
+    key: unsignedKey(n(r, 'key')),
+    id: n(r, 'msqid'),
+    mode: n(r, 'perms') & 0o777,
+    bytes: n(r, 'cbytes'),
+    messages: n(r, 'qnum'),
+    uid: n(r, 'uid'),
+    gid: n(r, 'gid'),
+  }));
+}
