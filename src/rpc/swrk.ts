@@ -1,7 +1,8 @@
 // One `criu swrk` child and the SEQPACKET socket to it; extra fds land at known numbers.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { loadNative } from '../native.js';
+import { killSocketHolders } from './stragglers.js';
 import type { PacketTransport } from './transport.js';
 
 /** The socket's number in the CRIU child; fds to inherit follow it. */
@@ -27,7 +28,7 @@ export class SwrkSession {
   #stderr = '';
   #exit: SwrkExit | undefined;
 
-  private constructor(child: ChildProcess, transport: PacketTransport) {
+  private constructor(child: ChildProcess, transport: PacketTransport, criuPath: string, socketInode: number) {
     this.#child = child;
     this.transport = transport;
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -37,6 +38,8 @@ export class SwrkSession {
       child.once('exit', (code, signal) => {
         this.#exit = { code, signal };
         resolve(this.#exit);
+        // A helper orphaned by a killed swrk would hold the socket open and hang our receive.
+        if (signal) void killSocketHolders(socketInode, criuPath);
       });
     });
   }
@@ -44,6 +47,8 @@ export class SwrkSession {
   /** Spawns `criu swrk 3`. Rejects if CRIU cannot be started at all. */
   static async start(criuPath: string, options: SwrkOptions = {}): Promise<SwrkSession> {
     const [socket, childEnd] = loadNative().seqpacketPair();
+    // Identifies CRIU's end later, to find helpers still holding it after a crash.
+    const socketInode = fstatSync(childEnd).ino;
     let child: ChildProcess;
     try {
       child = spawn(criuPath, ['swrk', String(SWRK_SOCKET_FD)], {
@@ -66,7 +71,7 @@ export class SwrkSession {
       socket.close();
       throw error;
     }
-    return new SwrkSession(child, socket);
+    return new SwrkSession(child, socket, criuPath, socketInode);
   }
 
   /** The last few KiB CRIU wrote on stderr (it logs to its log file; this catches crashes). */
