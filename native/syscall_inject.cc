@@ -129,6 +129,12 @@ int SeizeNewThreads(Shared* s) {
   return added;
 }
 
+// A signal that arrived while we stepped is taken from the thread's stop; it is sent again
+// before we let go, so the program still gets it.
+void Requeue(Shared* s, int signo) {
+  if (s->nr_requeued < kMaxRequeued) s->requeued[s->nr_requeued++] = signo;
+}
+
 // Seizes every thread (again until a pass finds no new one: a running thread may clone) and
 // waits until each is stopped. Threads that exit meanwhile are dropped.
 bool SeizeAll(Shared* s) {
@@ -143,6 +149,8 @@ bool SeizeAll(Shared* s) {
     int error = WaitStop(s, s->tids[i], &status);
     if (error == ESRCH || error == ECHILD) continue;
     if (error != 0) return Fail(s, error, "waitpid (thread stop)");
+    // A signal-delivery stop: the signal is dropped when we resume the thread, so it is resent.
+    if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP) Requeue(s, WSTOPSIG(status));
     s->tids[kept++] = s->tids[i];
   }
   s->nr_tids = kept;
@@ -155,12 +163,6 @@ long Peek(pid_t tid, uintptr_t addr, bool* ok) {
   long word = ptrace(PTRACE_PEEKTEXT, tid, reinterpret_cast<void*>(addr), nullptr);
   *ok = errno == 0;
   return word;
-}
-
-// A signal that arrived while we stepped is taken from the thread's stop; it is sent again
-// before we let go, so the program still gets it.
-void Requeue(Shared* s, int signo) {
-  if (s->nr_requeued < kMaxRequeued) s->requeued[s->nr_requeued++] = signo;
 }
 
 // Executes the `syscall` instruction at `insn` once, with `regs` loaded. Returns the result.
@@ -289,7 +291,13 @@ void LetGo(Shared* s, bool apply_final_state) {
   // Sent while every thread is still held: each one acts on it before running any user code.
   if (apply_final_state && s->plan->final_state == FinalState::kStopped) kill(pid, SIGSTOP);
   if (apply_final_state && s->plan->final_state == FinalState::kRunning) kill(pid, SIGCONT);
-  for (int i = 0; i < s->nr_requeued; i++) kill(pid, s->requeued[i]);
+  for (int i = 0; i < s->nr_requeued; i++) {
+    const int signo = s->requeued[i];
+    // A stop signal taken from a thread is superseded by an explicit final state.
+    const bool stop = signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+    if (stop && apply_final_state && s->plan->final_state != FinalState::kUnchanged) continue;
+    kill(pid, signo);
+  }
   for (int i = 0; i < s->nr_tids; i++) ptrace(PTRACE_DETACH, s->tids[i], nullptr, nullptr);
 }
 

@@ -60,6 +60,32 @@ const leaveOutAdvice: Check = (v, n) => {
   });
 };
 
+/** A SysV segment substitute: 'same', a segment id, or { key }. */
+const shmSubstitute: Check = (v, n) => {
+  if (v === 'same') return;
+  if (typeof v === 'number') return integer(0, 2 ** 31 - 1)(v, n);
+  if (!isObject(v)) fail(n, "'same', a segment id or { key }", v);
+  validateShape(v, { key: integer(-(2 ** 31), 2 ** 32 - 1) }, n, ['key']);
+};
+const sysvRestore: Check = (v, n) => {
+  if (!isObject(v)) fail(n, 'an object { shm? }', v);
+  validateShape(
+    v,
+    {
+      shm: (subs, name) => {
+        if (!isObject(subs)) fail(name, "an object { [shmid or 'key:K']: substitute }", subs);
+        for (const [key, sub] of Object.entries(subs)) {
+          if (!/^(\d+|key:(0x[0-9a-fA-F]+|\d+))$/.test(key)) {
+            throw new TypeError(`Option '${name}' key '${key}' must be a shmid or 'key:0x...'.`);
+          }
+          shmSubstitute(sub, `${name}['${key}']`);
+        }
+      },
+    },
+    n,
+  );
+};
+
 const HOOK_NAMES = new Set([
   'preStream',
   'preDump',
@@ -108,6 +134,7 @@ export const RESTORE_OPTIONS = {
   skipFileRwxCheck: boolean,
   replayPipeData: boolean,
   allowSizeChange: boolean,
+  sysv: sysvRestore,
   shellJob: boolean,
   tcpEstablished: boolean,
   fileLocks: boolean,

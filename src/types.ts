@@ -9,6 +9,8 @@ import type { FdSubstitutions } from './fds/substitute.js';
 import type { TreeTask } from './images/pstree.js';
 import type { DumpStats } from './images/stats.js';
 import type { Hooks } from './rpc/hooks.js';
+import type { SysvAttachment } from './sysv/attachments.js';
+import type { ShmSubstitutions } from './sysv/substitutes.js';
 
 export type { AccessMode, FdEntry, FdType } from './fds/fd-entry.js';
 export type { LeaveOutAdvice } from './fds/leave-out.js';
@@ -18,6 +20,8 @@ export type { FdSubstitute, FdSubstitutions } from './fds/substitute.js';
 export type { TreeTask } from './images/pstree.js';
 export type { DumpStats, RestoreStats } from './images/stats.js';
 export type { Hook, HookContext, Hooks, QueryExtFilesHook } from './rpc/hooks.js';
+export type { SysvAttachment } from './sysv/attachments.js';
+export type { ShmSubstitute, ShmSubstitutions } from './sysv/substitutes.js';
 
 /** Options every operation accepts. */
 export interface CommonOptions {
@@ -108,6 +112,13 @@ export interface Checkpoint {
   stats: DumpStats | undefined;
   /** CRIU's log of the dump (level 4). */
   logPath: string;
+  /**
+   * Host-namespace SysV shared memory the tree had attached (also in the manifest). Host mode:
+   * each was detached just before CRIU ran (the range held by an empty placeholder), so CRIU
+   * saved none of its contents; after a leave-running or failed checkpoint it was put back in
+   * place. Restore attaches each to a live segment (see RestoreOptions.sysv).
+   */
+  sysv?: { attachments: SysvAttachment[] };
 }
 
 /** Restore into an existing namespace, e.g. `{ ns: 'ipc', nsFile: '/proc/1234/ns/ipc' }`. */
@@ -162,6 +173,23 @@ export interface RestoreOptions extends OperationOptions {
   verify?: boolean;
   /** Where CRIU's restore log goes. Default: a new private temp dir, removed after a success. */
   workDir?: string;
+  /**
+   * What the checkpoint's host-namespace SysV attachments are attached to. The tree is restored
+   * stopped, every segment is attached at its original address with its original access, and
+   * only then is the tree resumed; if one cannot be attached, the tree is killed and the error
+   * (INVALID_SUBSTITUTION) names the segment. Substitutes are checked first: one that is gone,
+   * of another size, or whose mode does not grant the access fails before CRIU runs.
+   */
+  sysv?: SysvRestoreOptions;
+}
+
+/** Host-namespace SysV substitutes at restore. */
+export interface SysvRestoreOptions {
+  /**
+   * Per segment, by original shmid (`'32789'`) or key (`'key:0x00001234'`): `'same'` (default:
+   * the same live segment by id, else the one with its key), another segment's id, or `{ key }`.
+   */
+  shm?: ShmSubstitutions;
 }
 
 export interface ExitStatus {

@@ -7,9 +7,10 @@ import { assertMappingAdviceMatches, mappingRule, readTreeMappings } from '../fd
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
-import { recordManifest } from '../integrity/record.js';
+import { type RecordInput, recordManifest } from '../integrity/record.js';
 import { criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
+import { type DetachedSegments, detachSegments, reattachSegments } from '../sysv/host-detach.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { explainFailure } from './explain.js';
 import { discardImages, prepareImagesDir } from './images-dir.js';
@@ -63,6 +64,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   };
   const imagesDir = await prepareImagesDir(options.imagesDir);
   const logPath = join(imagesDir, LOG_FILE);
+  const leftRunning = options.leaveRunning ?? false;
   const opts = criuOptions({
     imagesDir,
     pid,
@@ -79,7 +81,11 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     ...(options.ghostLimit === undefined ? {} : { ghostLimit: options.ghostLimit }),
   });
   let failure: CriuError | undefined;
+  // Host-namespace SysV segments, which CRIU refuses, are detached last: the tasks that had them
+  // stay stopped from here until CRIU is done (no segment contents are read or written).
+  let sysv: DetachedSegments | undefined;
   try {
+    sysv = await detachSegments(await treePids(pid));
     const { response, refusal } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
       hooks,
@@ -110,13 +116,23 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
         ? error
         : new CriuError('DUMP_FAILED', String(error), { operation: 'checkpoint', pid, cause: error });
   }
+  // A tree that lives on gets its segments back in place and runs (or stays stopped) as before.
+  const restored = sysv && (failure || leftRunning) ? reattachSegments(sysv) : Promise.resolve();
   if (failure) {
     await discardImages(imagesDir, LOG_FILE);
+    await restored.catch((error: unknown) => {
+      throw new CriuError('DUMP_FAILED', `${failure.message} ${error instanceof Error ? error.message : ''}`, {
+        operation: 'checkpoint',
+        pid,
+        logPath,
+        cause: failure,
+      });
+    });
     throw failure;
   }
+  await restored;
   const tree = await readProcessTree(imagesDir);
   const pids = tree.map((t) => t.pid);
-  const leftRunning = options.leaveRunning ?? false;
   // Last: the manifest marks the checkpoint complete, so nothing before it can pass for one.
   await recordManifest(imagesDir, {
     backend: 'criu',
@@ -132,8 +148,9 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     },
     fds,
     mappings,
+    ...(sysv?.attachments.length ? { sysv: { attachments: sysv.attachments, stoppedBefore: sysv.stoppedBefore } } : {}),
     digest: options.digest ?? true,
-  });
+  } as RecordInput);
   return {
     imagesDir,
     pid,
@@ -144,5 +161,6 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     mappings,
     stats: await readDumpStats(imagesDir),
     logPath,
+    ...(sysv?.attachments.length ? { sysv: { attachments: sysv.attachments } } : {}),
   };
 }

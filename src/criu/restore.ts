@@ -25,6 +25,9 @@ import { rewriteImages } from '../rewrite/rewrite.js';
 import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
+import { sysvSection } from '../sysv/manifest-section.js';
+import { attachRestored, resumeTree } from '../sysv/restore-attach.js';
+import { planShmSubstitutes } from '../sysv/substitutes.js';
 import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { LOG_LEVEL } from './checkpoint.js';
 import { explainFailure } from './explain.js';
@@ -57,6 +60,14 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const buffered = (options.replayPipeData ?? true) ? await readPipeData(imagesDir) : new Map<number, Buffer>();
   // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
   const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
+  // Host-mode SysV: every substitute is found and checked now; the tree is restored stopped.
+  const sysv = sysvSection(manifest, imagesDir);
+  const shmIds = sysv ? planShmSubstitutes(sysv.attachments, options.sysv?.shm) : undefined;
+  if (!sysv && options.sysv?.shm && Object.keys(options.sysv.shm).length > 0) {
+    throw new CriuError('INVALID_SUBSTITUTION', `sysv.shm names segments, but ${imagesDir} has no SysV attachments.`, {
+      operation: 'restore',
+    });
+  }
   // The root this call's CRIU created (post-restore says so): only that one is ours to end.
   let created: number | undefined;
   const hooks: Hooks = {
@@ -83,18 +94,33 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     };
     const inheritFds = { ...plan.inheritFds, ...options.inheritFds };
     copy = await restorableCopy(imagesDir, plan, options.allowSizeChange ?? false);
-    const root = await runRestore(client, copy.dir, restoreOptions, inheritFds, pids, deadline).catch(
-      async (error: unknown) => {
-        // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
-        if (created !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(created, pids);
-        throw error;
-      },
-    );
-    let watcher: ProcessWatcher;
+    const root = await runRestore(
+      client,
+      copy.dir,
+      restoreOptions,
+      inheritFds,
+      pids,
+      deadline,
+      sysv !== undefined,
+    ).catch(async (error: unknown) => {
+      // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
+      if (created !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(created, pids);
+      throw error;
+    });
+    let watcher: ProcessWatcher | undefined;
     try {
       watcher = loadNative().watchProcess(root);
+      // Nothing runs before every segment is attached: a failure ends the still-stopped tree.
+      if (sysv && shmIds) {
+        await attachRestored(sysv, shmIds);
+        resumeTree(
+          tree.map((t) => t.pid),
+          sysv,
+        );
+      }
       replayPipeData(plan, buffered);
     } catch (error) {
+      watcher?.close();
       await endTree(root, pids);
       throw error;
     }
@@ -176,6 +202,7 @@ async function runRestore(
   inheritFds: Record<string, number>,
   pids: readonly number[],
   deadline: number,
+  leaveStopped: boolean,
 ): Promise<number> {
   const inherit = Object.entries(inheritFds);
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'node-criu-restore-')));
@@ -187,6 +214,8 @@ async function runRestore(
     imagesDir,
     workDirFd,
     rstSibling: true,
+    // Host-mode SysV attachments are made in the stopped tree before it runs.
+    leaveStopped,
     shellJob: options.shellJob ?? false,
     tcpEstablished: options.tcpEstablished ?? false,
     fileLocks: options.fileLocks ?? false,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import type { FdEntry } from '../fds/fd-entry.js';
 import type { MappingEntry } from '../fds/proc-maps.js';
+import type { SysvManifest } from '../sysv/manifest-section.js';
 import type { FileDigest } from './digest.js';
 
 export const MANIFEST_NAME = 'node-criu.json';
@@ -33,6 +34,8 @@ export interface Manifest {
   fds: FdEntry[];
   /** The tree's shared file mappings (POSIX shm, mmap'ed files). */
   mappings: MappingEntry[];
+  /** Host-namespace SysV attachments left out of the images (host mode); absent when none. */
+  sysv?: SysvManifest;
   /** Per image file: its size, and its SHA-256 unless the checkpoint was made with `digest: false`. */
   files: Record<string, FileDigest | { size: number }>;
 }

@@ -1,0 +1,53 @@
+// The `sysv` section of a checkpoint's manifest: host-namespace attachments left out of the
+// images, and which tasks were stopped before the checkpoint (they are restored stopped).
+import { CriuError } from '../errors.js';
+import type { SysvAttachment } from './attachments.js';
+
+export interface SysvManifest {
+  /** Segments detached before CRIU ran: their contents are not in the images. */
+  attachments: SysvAttachment[];
+  /** Tasks that were already stopped (SIGSTOP) at checkpoint; every other task is resumed. */
+  stoppedBefore: number[];
+}
+
+const HEX = /^[0-9a-f]{1,16}$/;
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function isAttachment(v: unknown): v is SysvAttachment {
+  const a = v as Partial<SysvAttachment> | null;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    isInt(a.pid) &&
+    typeof a.start === 'string' &&
+    HEX.test(a.start) &&
+    typeof a.end === 'string' &&
+    HEX.test(a.end) &&
+    BigInt(`0x${a.end}`) > BigInt(`0x${a.start}`) &&
+    isInt(a.shmid) &&
+    isInt(a.key) &&
+    (a.access === 'r' || a.access === 'rw') &&
+    typeof a.exec === 'boolean' &&
+    isInt(a.size) &&
+    isInt(a.uid)
+  );
+}
+
+/** The manifest's sysv section, checked (it drives syscalls at restore); undefined if absent. */
+export function sysvSection(manifest: { sysv?: unknown } | undefined, dir: string): SysvManifest | undefined {
+  const section = manifest?.sysv as Partial<SysvManifest> | undefined;
+  if (section === undefined) return undefined;
+  if (
+    typeof section !== 'object' ||
+    section === null ||
+    !Array.isArray(section.attachments) ||
+    !section.attachments.every(isAttachment) ||
+    !Array.isArray(section.stoppedBefore) ||
+    !section.stoppedBefore.every(isInt)
+  ) {
+    throw new CriuError('IMAGE_INTEGRITY', `The manifest of ${dir} has a malformed sysv section.`, {
+      operation: 'restore',
+    });
+  }
+  return section as SysvManifest;
+}

@@ -1,0 +1,25 @@
+// Host mode at restore: the tree, restored stopped, gets each segment attached at its original
+// address; only when every one is attached is the tree resumed.
+import { byTask } from './attachments.js';
+import { FinalState } from './inject.js';
+import type { SysvManifest } from './manifest-section.js';
+import { attachInPlace } from './reattach.js';
+
+/** Attaches every recorded attachment to its planned segment (shmid -> id). Throws on the first failure. */
+export async function attachRestored(section: SysvManifest, ids: ReadonlyMap<number, number>): Promise<void> {
+  for (const [pid, list] of byTask(section.attachments)) {
+    await attachInPlace(pid, list, (a) => ids.get(a.shmid) ?? a.shmid, FinalState.Unchanged, 'restore');
+  }
+}
+
+/** Continues every task of the restored tree except those that were stopped at checkpoint. */
+export function resumeTree(pids: readonly number[], section: SysvManifest): void {
+  for (const pid of pids) {
+    if (section.stoppedBefore.includes(pid)) continue;
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // Exited meanwhile: its parent sees that as it would have.
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// Which live segment each SysV attachment of a checkpoint is attached to at restore, checked
+// against the attachment (size, permissions) before anything is restored.
+import { CriuError } from '../errors.js';
+import { describe, formatKey, rangeLength, type SysvAttachment } from './attachments.js';
+import { readShmSegments, type ShmSegment } from './ipc-table.js';
+import { pageRound } from './linux-ipc.js';
+
+/**
+ * What a checkpointed segment becomes at restore:
+ * - `'same'` (default): the same live segment, by id; if that id is gone or now holds another
+ *   key, the live segment with the original key;
+ * - a number: another live segment, by id;
+ * - `{ key }`: another live segment, by key.
+ */
+export type ShmSubstitute = 'same' | number | { key: number };
+
+/** Substitutes by original shmid (`'32789'`) or by original key (`'key:0x1234'`). */
+export type ShmSubstitutions = Readonly<Record<string, ShmSubstitute>>;
+
+function refuse(a: SysvAttachment, why: string): CriuError {
+  return new CriuError('INVALID_SUBSTITUTION', `Cannot restore ${describe(a)}: ${why}`, {
+    operation: 'restore',
+    pid: a.pid,
+  });
+}
+
+/** The substitute named for `a`, by id first, then by key. */
+function substituteFor(a: SysvAttachment, subs: ShmSubstitutions): ShmSubstitute {
+  return subs[String(a.shmid)] ?? subs[`key:${formatKey(a.key)}`] ?? subs[`key:${a.key}`] ?? 'same';
+}
+
+function find(a: SysvAttachment, sub: ShmSubstitute, live: readonly ShmSegment[]): ShmSegment {
+  const byId = (id: number) => live.find((s) => s.id === id);
+  const byKey = (key: number) => (key === 0 ? undefined : live.find((s) => s.key === key >>> 0));
+  if (sub === 'same') {
+    const same = byId(a.shmid);
+    const segment = same && (a.key === 0 || same.key === a.key) ? same : byKey(a.key);
+    if (segment) return segment;
+    throw refuse(
+      a,
+      `the segment is gone${a.key === 0 ? ' (it had no key to look it up by)' : ` and no segment has key ${formatKey(a.key)}`}. Name a substitute in sysv.shm['${a.shmid}'] (another segment's id, or { key }).`,
+    );
+  }
+  const segment = typeof sub === 'number' ? byId(sub) : byKey(sub.key);
+  if (segment) return segment;
+  throw refuse(
+    a,
+    `its substitute ${typeof sub === 'number' ? `segment ${sub}` : `with key ${formatKey(sub.key)}`} does not exist.`,
+  );
+}
+
+/** The permission bits of `segment` that apply to a task running as `uid` (root: the owner's). */
+function applicableBits(segment: ShmSegment, uid: number): number {
+  if (uid === 0 || uid === segment.uid || uid === segment.cuid) return (segment.mode >> 6) & 7;
+  return segment.mode & 7;
+}
+
+function check(a: SysvAttachment, segment: ShmSegment): void {
+  const need = rangeLength(a);
+  const has = pageRound(segment.size);
+  if (has < need) {
+    throw refuse(a, `its substitute, segment ${segment.id}, has ${segment.size} bytes; the mapping needs ${need}.`);
+  }
+  if (has > need) {
+    throw refuse(
+      a,
+      `its substitute, segment ${segment.id}, has ${segment.size} bytes: attached at the original address it would cover ${has - need} bytes beyond the mapping (${need}), over whatever the process mapped there.`,
+    );
+  }
+  const bits = applicableBits(segment, a.uid);
+  const need_bits = a.access === 'rw' ? 6 : 4;
+  if ((bits & need_bits) !== need_bits) {
+    throw refuse(
+      a,
+      `its substitute, segment ${segment.id}, has mode ${segment.mode.toString(8)}, which does not let uid ${a.uid} attach it ${a.access === 'rw' ? 'read-write' : 'read-only'}.`,
+    );
+  }
+}
+
+/**
+ * Resolves and checks the substitute of every attachment: original shmid -> the id to attach.
+ * Throws INVALID_SUBSTITUTION naming the attachment, or a key of `subs` that names nothing.
+ */
+export function planShmSubstitutes(
+  attachments: readonly SysvAttachment[],
+  subs: ShmSubstitutions = {},
+): Map<number, number> {
+  for (const name of Object.keys(subs)) {
+    const known = attachments.some(
+      (a) => name === String(a.shmid) || name === `key:${formatKey(a.key)}` || name === `key:${a.key}`,
+    );
+    if (!known) {
+      throw new CriuError(
+        'INVALID_SUBSTITUTION',
+        `sysv.shm names '${name}', but the checkpoint has no SysV attachment with that shmid or key (it has: ${attachments.map((a) => `${a.shmid} / key:${formatKey(a.key)}`).join(', ') || 'none'}).`,
+        { operation: 'restore' },
+      );
+    }
+  }
+  const live = readShmSegments();
+  const plan = new Map<number, number>();
+  for (const a of attachments) {
+    const segment = find(a, substituteFor(a, subs), live);
+    check(a, segment);
+    plan.set(a.shmid, segment.id);
+  }
+  return plan;
+}
