@@ -3,10 +3,18 @@ import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
+import { INCOMPLETE_MARKER, incompleteError, markIncomplete } from '../integrity/incomplete.js';
 
-/** A new private dir, or the caller's (created 0700 if missing; it must be empty). */
+/**
+ * A new private dir, or the caller's (created 0700 if missing; it must be empty), marked
+ * incomplete until the checkpoint's manifest is written.
+ */
 export async function prepareImagesDir(requested: string | undefined): Promise<string> {
-  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-'));
+  if (requested === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'node-criu-'));
+    await markIncomplete(dir);
+    return dir;
+  }
   await mkdir(requested, { recursive: true, mode: 0o700 });
   const entries = await readdir(requested);
   // mkdir leaves an existing dir's mode alone: images hold process memory, so the dir is made private.
@@ -18,16 +26,18 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
       { operation: 'checkpoint' },
     );
   }
+  await markIncomplete(requested);
   return requested;
 }
 
 /**
  * After a failed dump, removes every image so that what is left cannot be restored by mistake;
- * CRIU's log stays for diagnosis. The dir was empty before the dump, so all of it is ours.
+ * CRIU's log stays for diagnosis, and the incomplete marker says why the dir is refused. The dir
+ * was empty before the dump, so all of it is ours.
  */
 export async function discardImages(dir: string, keep: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
-    if (name !== keep) await rm(join(dir, name), { recursive: true, force: true });
+    if (name !== keep && name !== INCOMPLETE_MARKER) await rm(join(dir, name), { recursive: true, force: true });
   }
 }
 
@@ -40,6 +50,7 @@ export async function assertCheckpointDir(dir: string): Promise<void> {
     });
   }
   const names = new Set(await readdir(dir));
+  if (names.has(INCOMPLETE_MARKER)) throw incompleteError(dir, 'restore');
   const missing = ['inventory.img', 'pstree.img'].filter((n) => !names.has(n));
   if (missing.length > 0) {
     throw new CriuError(

@@ -2,6 +2,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { digestFile, mapLimit } from './digest.js';
+import { clearIncomplete, INCOMPLETE_MARKER } from './incomplete.js';
 import { MANIFEST_FORMAT, type Manifest, NOT_IMAGES, writeManifest } from './manifest.js';
 
 export interface RecordInput {
@@ -18,7 +19,7 @@ export interface RecordInput {
 }
 
 export async function recordManifest(dir: string, input: RecordInput): Promise<Manifest> {
-  const names = (await readdir(dir)).filter((n) => !NOT_IMAGES.has(n)).sort();
+  const names = (await readdir(dir)).filter((n) => !NOT_IMAGES.has(n) && n !== INCOMPLETE_MARKER).sort();
   const entries = await mapLimit(names, 4, async (name) => {
     const path = join(dir, name);
     return [name, input.digest ? await digestFile(path) : { size: (await lstat(path)).size }] as const;
@@ -32,5 +33,7 @@ export async function recordManifest(dir: string, input: RecordInput): Promise<M
     files: Object.fromEntries(entries),
   };
   await writeManifest(dir, manifest);
+  // Only now: a crash before this line leaves the marker, and the dir is refused as incomplete.
+  await clearIncomplete(dir);
   return manifest;
 }

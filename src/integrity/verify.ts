@@ -3,7 +3,17 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { digestFile, mapLimit } from './digest.js';
+import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
+import { assertTrustedImagesDir } from './trust.js';
+
+export interface VerifyOptions {
+  /**
+   * Accept an images dir (or files in it) owned by another user or writable by group/others.
+   * Restoring images executes them: only set this when whoever could write them is trusted.
+   */
+  allowUntrustedImages?: boolean | undefined;
+}
 
 export interface VerifyResult {
   manifest: Manifest;
@@ -22,9 +32,14 @@ function tampered(dir: string, file: string, why: string): CriuError {
 
 /**
  * Verifies `dir` against its manifest. Fails with IMAGE_INTEGRITY naming the first bad file:
- * missing, truncated or grown, altered, replaced by a symlink, or an image the manifest lacks.
+ * missing, truncated or grown, altered, replaced by a symlink, or an image the manifest lacks;
+ * first of all, a dir or file that another user could have written (see trust.ts), and with
+ * INVALID_IMAGES a checkpoint that never completed.
  */
-export async function verifyImages(dir: string): Promise<VerifyResult> {
+export async function verifyImages(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  await assertTrustedImagesDir(dir, { allowUntrusted: options.allowUntrustedImages });
+  const names = await readdir(dir);
+  if (names.includes(INCOMPLETE_MARKER)) throw incompleteError(dir, 'read-images');
   const manifest = await readManifest(dir);
   if (!manifest) {
     throw new CriuError(
@@ -34,7 +49,7 @@ export async function verifyImages(dir: string): Promise<VerifyResult> {
     );
   }
   const listed = Object.entries(manifest.files);
-  for (const name of await readdir(dir)) {
+  for (const name of names) {
     if (!NOT_IMAGES.has(name) && !Object.hasOwn(manifest.files, name))
       throw tampered(dir, name, 'is not part of the checkpoint');
   }
