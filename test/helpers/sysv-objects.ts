@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fixture } from './victims.js';
 
 export function sysvIpc(...args: (string | number)[]): string {
-  return execFileSync(fixture('sysv-ipc'), args.map(String), { encoding: 'utf8' }).trim();
+  return execFileSync(fixture('sysv-ipc'), args.map(String), { encoding: 'utf8', stdio: 'pipe' }).trim();
 }
 
 let next = 0;
