@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
 import { check, checkpoint, type FdSubstitute, formatFdTable, readFdTable, restore, verifyImages } from '../index.js';
+import type { ShmSubstitute } from '../sysv/substitutes.js';
 import { common } from './common-flags.js';
 import { cmdDecode, cmdEncode, cmdShow, INSPECT_USAGE } from './inspect-commands.js';
 import { printCheck, printCheckpoint } from './output.js';
@@ -17,7 +18,7 @@ const USAGE = `Usage:
   node-criu dump <pid> -D <dir> [--leave-running] [--shell-job] [--tcp-established]
                  [--file-locks] [--ext-unix-sk] [--external KEY]... [--leave-out FD]... [--json]
   node-criu restore -D <dir> [--detach] [--fd N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
-                    [--external KEY]... [--no-verify] [--json]
+                    [--external KEY]... [--shm OLD=NEW|key:K|same]... [--no-verify] [--json]
   node-criu verify -D <dir> [--json]
   node-criu fds -D <dir> [--json]
 ${INSPECT_USAGE}
@@ -98,6 +99,7 @@ async function cmdRestore(args: string[]): Promise<number> {
         fd: { type: 'string', multiple: true },
         'no-verify': { type: 'boolean' },
         external: { type: 'string', multiple: true },
+        shm: { type: 'string', multiple: true },
       },
     }),
   );
@@ -115,8 +117,16 @@ async function cmdRestore(args: string[]): Promise<number> {
     if (!m?.[1] || !m[2]) throw new UsageError(`--fd takes N=pipe|inherit|null|FD|PATH, got '${pair}'.`);
     fds[Number(m[1])] = /^\d+$/.test(m[2]) ? Number(m[2]) : m[2];
   }
+  const shm: Record<string, ShmSubstitute> = {};
+  for (const pair of values.shm ?? []) {
+    const m = /^(\d+|key:(?:0x[0-9a-fA-F]+|\d+))=(same|\d+|key:(?:0x[0-9a-fA-F]+|\d+))$/.exec(pair);
+    if (!m?.[1] || !m[2]) throw new UsageError(`--shm takes OLD=NEW|key:K|same (OLD a shmid or key:K), got '${pair}'.`);
+    const sub = m[2];
+    shm[m[1]] = sub === 'same' ? 'same' : sub.startsWith('key:') ? { key: Number(sub.slice(4)) } : Number(sub);
+  }
   const restored = await restore(values['images-dir'], {
     ...commonOptions(values),
+    ...(Object.keys(shm).length > 0 ? { sysv: { shm } } : {}),
     ...(Object.keys(fds).length > 0 ? { fds } : {}),
     verify: !values['no-verify'],
     inheritFds,

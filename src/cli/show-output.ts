@@ -177,6 +177,18 @@ function statsLines(view: CheckpointView): string[] {
   return lines;
 }
 
+/** Host-mode SysV attachments from the manifest: left out of the images, attached at restore. */
+function hostSysvLines(view: CheckpointView): string[] {
+  const list = view.manifest?.sysvAttachments ?? [];
+  if (list.length === 0) return [];
+  return [
+    'Host SysV attachments (contents not in the images; attached to a live segment at restore):',
+    ...list.map(
+      (a) => `  pid ${a.pid} ${a.start}-${a.end} ${a.access} shmid ${a.shmid} key ${a.key} (${a.size} bytes)`,
+    ),
+  ];
+}
+
 /** The whole human-readable description of a checkpoint. */
 export function formatShow(view: CheckpointView): string {
   const m = view.manifest;
@@ -198,6 +210,7 @@ export function formatShow(view: CheckpointView): string {
         : ['  none']),
     ],
     ...(view.sysv.length > 0 ? view.sysv.map(sysvLines) : [['SysV IPC: none dumped']]),
+    hostSysvLines(view),
     namespaceLines(view),
     statsLines(view),
   ];

@@ -3,6 +3,8 @@
 import { fdTableFromImageSet } from '../fds/images-fd-table.js';
 import { InventoryEntrySchema } from '../gen/criu_images_pb.js';
 import { readManifest } from '../integrity/manifest.js';
+import { formatKey } from '../sysv/attachments.js';
+import { sysvSection } from '../sysv/manifest-section.js';
 import { readFileIndex } from './file-index.js';
 import { ImageSet } from './image-set.js';
 import { readMemory, SharedPages } from './memory.js';
@@ -21,6 +23,16 @@ async function manifestFacts(dir: string): Promise<ManifestFacts | null> {
     leftRunning: manifest.leftRunning,
     dumpOptions: { ...manifest.dumpOptions },
     leftOutMappings: (manifest.mappings ?? []).filter((m) => m.leftOut).map((m) => m.path),
+    sysvAttachments: (sysvSection(manifest, dir)?.attachments ?? []).map((a) => ({
+      pid: a.pid,
+      start: a.start,
+      end: a.end,
+      shmid: a.shmid,
+      key: formatKey(a.key),
+      access: a.access,
+      size: a.size,
+      fate: 'left out (host mode): attached to a live segment at restore',
+    })),
   };
 }
 

@@ -244,6 +244,24 @@ export interface ManifestFacts {
   dumpOptions: { shellJob: boolean; tcpEstablished: boolean; fileLocks: boolean; extUnixSk: boolean };
   /** Paths of the shared file mappings the checkpoint left out. */
   leftOutMappings: string[];
+  /**
+   * Host-namespace SysV attachments (host mode): detached before CRIU ran, so their contents are
+   * not in the images; restore attaches each to a live segment at the same address and access.
+   */
+  sysvAttachments: SysvAttachmentView[];
+}
+
+/** One host-mode SysV attachment of the manifest, and what became of it. */
+export interface SysvAttachmentView {
+  pid: number;
+  start: string;
+  end: string;
+  shmid: number;
+  /** The key as 0x-hex (0x00000000 for IPC_PRIVATE). */
+  key: string;
+  access: 'r' | 'rw';
+  size: number;
+  fate: 'left out (host mode): attached to a live segment at restore';
 }
 
 /** Everything `inspect` reads from a checkpoint's images. */

@@ -1,8 +1,10 @@
 // Host-mode SysV with real victims: detach/re-attach around checkpoints leaves blocked and
 // multi-threaded tasks as they were; restore attaches the same, another or no segment (refused).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { checkpoint, isCriuError, restore, spawn } from '../../src/index.js';
 import { detachSegments, reattachSegments } from '../../src/sysv/host-detach.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
@@ -134,6 +136,21 @@ test('restore onto the live segment, onto another by key, and refusals that leav
   const cp = await checkpoint(v.pid, { digest: false });
   await waitGone(v.pid);
   const [, value = 0] = readNumbers(v.state);
+
+  // The CLI shows the attachment and restores with --shm (here: a malformed one is refused).
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), ...args], {
+      encoding: 'utf8',
+    });
+  const shown = cli('show', '-D', cp.imagesDir);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.match(
+    shown.stdout,
+    new RegExp(`Host SysV attachments[^\\n]*\\n  pid ${v.pid} [0-9a-f]+-[0-9a-f]+ rw shmid ${v.shm} `),
+  );
+  const bad = cli('restore', '-D', cp.imagesDir, '--shm', `${v.shm}=oops`);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--shm takes OLD=NEW/);
 
   // Wrong size and missing substitutes: refused before CRIU runs, nothing restored.
   const small = createShm(uniqueKey(), 4096);
