@@ -3,6 +3,7 @@
 // the substitutes, and resumed.
 import { open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { Duplex, Readable, Writable } from 'node:stream';
 import { CriuError } from '../errors.js';
 import { readPipeData } from '../fds/pipe-data.js';
 import {
@@ -34,6 +35,26 @@ import { resolveSegment, type SimShmSubstitute } from './sysv.js';
 import { type SimWorld, simWorld } from './world.js';
 
 const DEFAULT_PID_WAIT_MS = 5000;
+
+/** The fd behind a Node stream, as planSubstitutions finds it. */
+function streamFd(stream: Duplex): number | undefined {
+  const s = stream as unknown as { fd?: unknown; _handle?: { fd?: unknown } };
+  const fd = typeof s.fd === 'number' ? s.fd : s._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/** The duplex streams among the caller's substitutes (root table and per-pid tables). */
+function callerStreamsOf(subs: FdSubstitutions | undefined): Duplex[] {
+  const out: Duplex[] = [];
+  const visit = (v: unknown) => {
+    if (v instanceof Duplex) out.push(v);
+    else if (typeof v === 'object' && v !== null && !(v instanceof Readable) && !(v instanceof Writable)) {
+      for (const inner of Object.values(v)) visit(inner);
+    }
+  };
+  for (const v of Object.values(subs ?? {})) visit(v);
+  return out.filter((s) => streamFd(s) !== undefined);
+}
 const S_IFSOCK = 0o140000;
 
 /** SysV substitutes for the simulator until src/sysv's restore option is in RestoreOptions. */
@@ -189,6 +210,8 @@ export async function simRestore(
     await guard.notify('pre-restore', undefined);
     const substitutes = new Map<string, SimFile>();
     const theirsByFd = new Map([...pairs.values()].map(([, theirs]) => [socketFd(theirs), theirs] as const));
+    // The caller's streams are read and written through Node, like the process would its dup.
+    const callerStreams = new Map(callerStreamsOf(options.fds).map((s) => [streamFd(s), s] as const));
     const keyOf = (pid: number, fd: number) => table.find((e) => e.pid === pid && e.fd === fd)?.key;
     const byFileId = new Map<number, SimFile>();
     for (const [index, task] of images.entries()) {
@@ -205,6 +228,8 @@ export async function simRestore(
             const entry = table.find((e) => e.key === key);
             sim = hostFile(ours, owned, entry?.flags ?? 2);
             if (socket) sim.host = { stream: socket, owned: true };
+            const given = callerStreams.get(ours);
+            if (given) sim.host = { stream: given, owned: false };
             // Its other end is outside the simulator: a later checkpoint leaves it out again.
             if (sim.kind === 'unix' || sim.kind === 'pipe') sim.peer = world.nextInode();
             if (owned) plan.opened = plan.opened.filter((o) => o !== ours);

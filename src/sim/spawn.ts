@@ -2,6 +2,7 @@
 // whose stdio are Node-style socketpairs, /dev/null or an fd of ours), returned as a handle
 // shaped like a ChildProcess: pid, stdin/stdout/stderr, kill(), 'exit'.
 import { EventEmitter } from 'node:events';
+import { openSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { duplexPair } from './duplex-pair.js';
 import { hostFile } from './host-file.js';
@@ -30,6 +31,8 @@ export const ARGS_BASE = 0x7ffc_0000_0000;
 const O_RDONLY = 0;
 const O_WRONLY = 1;
 const O_RDWR = 2;
+const O_ACCMODE = 3;
+const O_APPEND = 0o2000;
 const S_IFCHR = 0o020000;
 const S_IFSOCK = 0o140000;
 
@@ -131,7 +134,13 @@ function stdioFile(world: SimWorld, fd: number, how: SimStdio): { file: SimFile;
     };
     return { file, parentEnd: null };
   }
-  return { file: hostFile(how, false, fd === 0 ? O_RDONLY : O_WRONLY), parentEnd: null };
+  const file = hostFile(how, false, fd === 0 ? O_RDONLY : O_WRONLY);
+  // The child keeps the file after the caller closes its fd (a real child has a dup): a file is
+  // opened again by path. Node cannot dup, so the offset is the child's own from here on.
+  if (file.kind === 'file' && file.path !== undefined) {
+    file.host = { fd: openSync(file.path, file.flags & (O_ACCMODE | O_APPEND)), owned: true };
+  }
+  return { file, parentEnd: null };
 }
 
 /**

@@ -15,6 +15,7 @@ import { simWorld } from '../../src/sim/world.js';
 export interface Victim {
   pid: number;
   stdin: Writable;
+  /** Undefined when fd 1 was given an fd. */
   stdout: Readable;
   kill(): void;
   exited: Promise<unknown>;
@@ -47,9 +48,15 @@ async function prepareCriu(): Promise<void> {
   const bin = fixture('echo-counter');
   realEcho = (stdio) => {
     const child = spawn(bin, [], { stdio: [...stdio] });
-    if (!child.pid || !child.stdin || !child.stdout) throw new Error('echo-counter did not start');
+    if (!child.pid || !child.stdin) throw new Error('echo-counter did not start');
     const exited = once(child, 'exit');
-    return { pid: child.pid, stdin: child.stdin, stdout: child.stdout, kill: () => child.kill('SIGKILL'), exited };
+    return {
+      pid: child.pid,
+      stdin: child.stdin,
+      stdout: child.stdout as Readable,
+      kill: () => child.kill('SIGKILL'),
+      exited,
+    };
   };
 }
 
@@ -72,11 +79,11 @@ const sim: ContractBackend = {
   capabilities: capabilitiesOf('sim'),
   startEcho(stdio = ['pipe', 'pipe', 'pipe']) {
     const child = simSpawn('echo-counter', [], { stdio });
-    if (!child.stdin || !child.stdout) throw new Error('echo-counter got no stdio');
+    if (!child.stdin) throw new Error('echo-counter got no stdin');
     return {
       pid: child.pid,
       stdin: child.stdin,
-      stdout: child.stdout,
+      stdout: child.stdout as Readable,
       kill: () => child.kill('SIGKILL'),
       exited: child.exited,
     };
