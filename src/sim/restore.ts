@@ -57,10 +57,8 @@ function callerStreamsOf(subs: FdSubstitutions | undefined): Duplex[] {
 }
 const S_IFSOCK = 0o140000;
 
-/** SysV substitutes for the simulator until src/sysv's restore option is in RestoreOptions. */
-export interface SimRestoreOptions extends RestoreOptions {
-  sysv?: { shm?: Readonly<Record<number, SimShmSubstitute>> };
-}
+/** restore()'s options; `sysv.shm` substitutes segments by original shmid, as for CRIU's host mode. */
+export type SimRestoreOptions = RestoreOptions;
 
 /** 'pipe' substitutes of the root become real socket pairs first: [ours, theirs] by fd. */
 async function pairsForPipes(
@@ -99,7 +97,13 @@ function regionsOf(task: ImageTask, world: SimWorld, options: SimRestoreOptions)
           : (layout.find((l) => l.start === r.start)?.name ?? `anon@${r.start.toString(16)}`);
       return { name, start: r.start, data: r.data, shared: r.shared, writable: r.writable };
     }
-    const segment = resolveSegment(world.sysv, r.shmid, r.data.byteLength, r.writable, options.sysv?.shm?.[r.shmid]);
+    const segment = resolveSegment(
+      world.sysv,
+      r.shmid,
+      r.data.byteLength,
+      r.writable,
+      options.sysv?.shm?.[String(r.shmid)] as SimShmSubstitute | undefined,
+    );
     return { name: 'sysv', start: r.start, data: segment.data, shared: true, writable: r.writable, shmid: r.shmid };
   });
 }
