@@ -16,7 +16,7 @@ export type SimStdio = 'pipe' | 'ignore' | number;
 export interface SimSpawnOptions {
   /** Like child_process: one value for all three, or one per fd (default 'pipe'). */
   stdio?: SimStdio | readonly SimStdio[];
-  /** Extra threads (the pstree lists them; default 0). */
+  /** Extra threads of the root (the pstree lists them; default 0). */
   threads?: number;
   /** Forked children running the same program, sharing the parent's fds (default 0). */
   children?: number;
@@ -175,7 +175,7 @@ export function spawn(program: string, args: readonly string[] = [], options: Si
       fds: files,
     });
     world.add(proc);
-    for (let i = 0; i < (options.threads ?? 0); i++) threads.push(world.allocatePid());
+    if (p === pid) for (let i = 0; i < (options.threads ?? 0); i++) threads.push(world.allocatePid());
     return proc;
   };
   const root = start(pid, process.pid, fds);

@@ -12,6 +12,8 @@ import { simBackend } from '../../src/sim/backend.js';
 import { spawn as simSpawn } from '../../src/sim/spawn.js';
 import { simWorld } from '../../src/sim/world.js';
 
+export { waitFor } from './contract-streams.js';
+
 export interface Victim {
   pid: number;
   stdin: Writable;
@@ -117,25 +119,6 @@ export function forEachBackend(tests: (b: ContractBackend) => void): void {
     if (!criuSkip) tests(criu);
   });
   describe('backend sim', () => tests(sim));
-}
-
-/** Resolves with everything read so far once it matches `pattern` (the victim writes on its own). */
-export function waitFor(stream: Readable, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) {
-        stream.off('data', onData);
-        stream.off('end', onEnd);
-        resolve(seen);
-      }
-    };
-    const onEnd = () => reject(new Error(`stream ended before ${pattern} (read: ${seen.slice(-200)})`));
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-  });
 }
 
 /** The last "tick N" in `text`. */
