@@ -19,6 +19,7 @@
             'native/seqpacket_io.cc',
             'native/subreaper.cc',
             'native/syscall_inject.cc',
+            'native/sysv_ipc.cc',
             'native/system_error.cc',
           ],
           'include_dirs': [

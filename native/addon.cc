@@ -11,6 +11,7 @@
 #include "seqpacket.h"
 #include "seqpacket_io.h"
 #include "subreaper.h"
+#include "sysv_ipc.h"
 #include "system_error.h"
 
 namespace node_criu {
@@ -40,6 +41,15 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                   InstanceValue("setChildSubreaper",
                                 Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"),
                                 napi_enumerable),
+                  InstanceValue("shmCopy", Napi::Function::New(env, ShmCopy, "shmCopy"), napi_enumerable),
+                  InstanceValue("ipcCreate", Napi::Function::New(env, IpcCreate, "ipcCreate"), napi_enumerable),
+                  InstanceValue("ipcRemove", Napi::Function::New(env, IpcRemove, "ipcRemove"), napi_enumerable),
+                  InstanceValue("ipcSetOwner", Napi::Function::New(env, IpcSetOwner, "ipcSetOwner"), napi_enumerable),
+                  InstanceValue("semGetAll", Napi::Function::New(env, SemGetAll, "semGetAll"), napi_enumerable),
+                  InstanceValue("semSetAll", Napi::Function::New(env, SemSetAll, "semSetAll"), napi_enumerable),
+                  InstanceValue("msgCopy", Napi::Function::New(env, MsgCopy, "msgCopy"), napi_enumerable),
+                  InstanceValue("msgQueueBytes", Napi::Function::New(env, MsgQueueBytes, "msgQueueBytes"), napi_enumerable),
+                  InstanceValue("msgSend", Napi::Function::New(env, MsgSend, "msgSend"), napi_enumerable),
               });
 }
 

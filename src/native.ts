@@ -1,5 +1,5 @@
 // Typed, lazy loader of the native addon (native/*.cc): SEQPACKET sockets, pidfd waits, fd flags,
-// syscall injection under ptrace.
+// syscall injection under ptrace, SysV object access.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
@@ -105,6 +105,34 @@ export interface NativeAddon {
     finalState: FinalState,
     stopTimeoutMs: number,
   ): Promise<InjectResult>;
+  /**
+   * Copies `bytes` between SysV segment `shmid` and the file at `fd` (from offset 0), attaching
+   * the segment in this process (read-only unless `toSegment`) for the copy only. Thread pool.
+   */
+  shmCopy(shmid: number, fd: number, bytes: number, toSegment: boolean): Promise<void>;
+  /** shmget/semget/msgget(key, size or nsems, flags) -> the id; throws a system error. */
+  ipcCreate(kind: IpcKind, key: number, size: number, flags: number): number;
+  /** IPC_RMID. */
+  ipcRemove(kind: IpcKind, id: number): void;
+  /** IPC_SET of owner uid/gid and mode (and a queue's msg_qbytes when qbytes > 0). */
+  ipcSetOwner(kind: IpcKind, id: number, uid: number, gid: number, mode: number, qbytes: number): void;
+  /** semctl GETALL / SETALL. */
+  semGetAll(semid: number, nsems: number): number[];
+  semSetAll(semid: number, values: readonly number[]): void;
+  /** The message at `index` of a queue, left in it (MSG_COPY); null past the last one. */
+  msgCopy(msqid: number, index: number): QueueMessage | null;
+  /** A queue's msg_qbytes (how many bytes it may hold). */
+  msgQueueBytes(msqid: number): number;
+  /** msgsnd(IPC_NOWAIT). */
+  msgSend(msqid: number, type: number, data: Buffer): void;
+}
+
+export type IpcKind = 'shm' | 'sem' | 'msg';
+
+/** One SysV queue message: its type (> 0) and bytes. */
+export interface QueueMessage {
+  type: number;
+  data: Buffer;
 }
 
 /** One system call to run inside a traced task: its x86_64 number and up to six arguments. */
@@ -176,6 +204,15 @@ interface RawBinding {
   streamSocketPair(): [number, number];
   openPty(): PtyPair;
   injectSyscalls(pid: number, calls: InjectedCall[], finalState: number, stopTimeoutMs: number): Promise<InjectResult>;
+  shmCopy(shmid: number, fd: number, bytes: number, toSegment: boolean): Promise<void>;
+  ipcCreate(kind: IpcKind, key: number, size: number, flags: number): number;
+  ipcRemove(kind: IpcKind, id: number): void;
+  ipcSetOwner(kind: IpcKind, id: number, uid: number, gid: number, mode: number, qbytes: number): void;
+  semGetAll(semid: number, nsems: number): number[];
+  semSetAll(semid: number, values: number[]): void;
+  msgCopy(msqid: number, index: number): QueueMessage | null;
+  msgQueueBytes(msqid: number): number;
+  msgSend(msqid: number, type: number, data: Buffer): void;
 }
 
 const ADDON_FILE = 'node_criu.node';
@@ -331,6 +368,24 @@ function adapt(raw: RawBinding): NativeAddon {
         stopTimeoutMs,
       );
     },
+    shmCopy(shmid, fd, bytes, toSegment) {
+      assertFd(fd, 'fd');
+      if (!Number.isSafeInteger(bytes) || bytes < 0) {
+        throw argumentError(`bytes must be a non-negative integer, got ${String(bytes)}.`, 'ERR_OUT_OF_RANGE');
+      }
+      return raw.shmCopy(shmid, fd, bytes, toSegment);
+    },
+    ipcCreate: (kind, key, size, flags) => raw.ipcCreate(kind, key | 0, size, flags),
+    ipcRemove: (kind, id) => raw.ipcRemove(kind, id),
+    ipcSetOwner: (kind, id, uid, gid, mode, qbytes) => raw.ipcSetOwner(kind, id, uid, gid, mode, qbytes),
+    semGetAll: (semid, nsems) => raw.semGetAll(semid, nsems),
+    semSetAll: (semid, values) => raw.semSetAll(semid, [...values]),
+    msgCopy: (msqid, index) => raw.msgCopy(msqid, index),
+    msgQueueBytes: (msqid) => raw.msgQueueBytes(msqid),
+    msgSend(msqid, type, data) {
+      if (!Buffer.isBuffer(data)) throw argumentError('data must be a Buffer.', 'ERR_INVALID_ARG_TYPE');
+      raw.msgSend(msqid, type, data);
+    },
   };
 }
 
@@ -348,6 +403,15 @@ function isRawBinding(value: unknown): value is RawBinding {
     'streamSocketPair',
     'openPty',
     'injectSyscalls',
+    'shmCopy',
+    'ipcCreate',
+    'ipcRemove',
+    'ipcSetOwner',
+    'semGetAll',
+    'semSetAll',
+    'msgCopy',
+    'msgQueueBytes',
+    'msgSend',
   ];
   return names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }

@@ -60,18 +60,52 @@ const leaveOutAdvice: Check = (v, n) => {
   });
 };
 
-/** A SysV segment substitute: 'same', a segment id, or { key }. */
+const snapshotChoice = (v: unknown, n: string): boolean => {
+  if (v === 'snapshot') return true;
+  if (isObject(v) && 'snapshot' in v) {
+    validateShape(v, { snapshot: string }, n, ['snapshot']);
+    return true;
+  }
+  return false;
+};
+
+/** A SysV segment substitute: 'same', a segment id, { key }, or a snapshot. */
 const shmSubstitute: Check = (v, n) => {
-  if (v === 'same') return;
+  if (v === 'same' || snapshotChoice(v, n)) return;
   if (typeof v === 'number') return integer(0, 2 ** 31 - 1)(v, n);
-  if (!isObject(v)) fail(n, "'same', a segment id or { key }", v);
+  if (!isObject(v)) fail(n, "'same', a segment id, { key }, 'snapshot' or { snapshot }", v);
   validateShape(v, { key: integer(-(2 ** 31), 2 ** 32 - 1) }, n, ['key']);
 };
+/** Host semaphore sets or queues at restore: { [id]: 'live' | 'snapshot' | { snapshot } }. */
+const hostObjects: Check = (v, n) => {
+  if (!isObject(v)) fail(n, "an object { [id]: 'live' | 'snapshot' | { snapshot } }", v);
+  for (const [id, choice] of Object.entries(v)) {
+    if (!/^\d+$/.test(id)) throw new TypeError(`Option '${n}' key '${id}' must be an id.`);
+    if (choice !== 'live' && !snapshotChoice(choice, `${n}['${id}']`)) {
+      fail(`${n}['${id}']`, "'live', 'snapshot' or { snapshot: dir }", choice);
+    }
+  }
+};
+const idList: Check = (v, n) => {
+  if (!Array.isArray(v)) fail(n, 'an array of ids', v);
+  for (const [i, id] of (v as unknown[]).entries()) integer(0, 2 ** 31 - 1)(id, `${n}[${i}]`);
+};
+/** Which host SysV objects to snapshot: { shm?, sem?, msg? } id lists. */
+export const sysvSelection: Check = (v, n) => {
+  if (!isObject(v)) fail(n, 'an object { shm?, sem?, msg? } of id arrays', v);
+  validateShape(v, { shm: idList, sem: idList, msg: idList }, n);
+};
+const sysvCheckpoint: Check = (v, n) => {
+  if (!isObject(v)) fail(n, 'an object { snapshot? }', v);
+  validateShape(v, { snapshot: sysvSelection }, n);
+};
 const sysvRestore: Check = (v, n) => {
-  if (!isObject(v)) fail(n, 'an object { shm? }', v);
+  if (!isObject(v)) fail(n, 'an object { shm?, sem?, msg? }', v);
   validateShape(
     v,
     {
+      sem: hostObjects,
+      msg: hostObjects,
       shm: (subs, name) => {
         if (!isObject(subs)) fail(name, "an object { [shmid or 'key:K']: substitute }", subs);
         for (const [key, sub] of Object.entries(subs)) {
@@ -119,6 +153,7 @@ export const CHECKPOINT_OPTIONS = {
   ghostLimit: integer(0, 2 ** 32 - 1),
   digest: boolean,
   leaveOut: leaveOutAdvice,
+  sysv: sysvCheckpoint,
   leaveOutMappings: (v: unknown, n: string) => {
     if (typeof v !== 'function') stringList(v, n);
   },

@@ -10,6 +10,9 @@ import type { TreeTask } from './images/pstree.js';
 import type { DumpStats } from './images/stats.js';
 import type { Hooks } from './rpc/hooks.js';
 import type { SysvAttachment } from './sysv/attachments.js';
+import type { HostObjectChoice } from './sysv/restore-objects.js';
+import type { SysvSelection } from './sysv/snapshot.js';
+import type { SnapshotObject } from './sysv/snapshot-format.js';
 import type { ShmSubstitutions } from './sysv/substitutes.js';
 
 export type { AccessMode, FdEntry, FdType } from './fds/fd-entry.js';
@@ -21,7 +24,10 @@ export type { TreeTask } from './images/pstree.js';
 export type { DumpStats, RestoreStats } from './images/stats.js';
 export type { Hook, HookContext, Hooks, QueryExtFilesHook } from './rpc/hooks.js';
 export type { SysvAttachment } from './sysv/attachments.js';
-export type { ShmSubstitute, ShmSubstitutions } from './sysv/substitutes.js';
+export type { HostObjectChoice } from './sysv/restore-objects.js';
+export type { SysvSelection } from './sysv/snapshot.js';
+export type { SnapshotManifest, SnapshotObject } from './sysv/snapshot-format.js';
+export type { ShmSubstitute, ShmSubstitutions, SnapshotSubstitute } from './sysv/substitutes.js';
 
 /** Options every operation accepts. */
 export interface CommonOptions {
@@ -93,6 +99,18 @@ export interface CheckpointOptions extends OperationOptions {
   extUnixSk?: boolean;
   /** Largest deleted-but-open file CRIU copies into the images, in bytes (CRIU: 1 MiB). */
   ghostLimit?: number;
+  /** Host-namespace SysV options. */
+  sysv?: SysvCheckpointOptions;
+}
+
+export interface SysvCheckpointOptions {
+  /**
+   * Host-namespace objects to snapshot (snapshotSysv) into the images dir, while the tasks that
+   * have segments attached are stopped: segment contents, semaphore values, queue messages (left
+   * queued). Listed in the manifest and covered by its digests; restore recreates a gone object
+   * from it with `'snapshot'`.
+   */
+  snapshot?: SysvSelection;
 }
 
 export interface Checkpoint {
@@ -118,7 +136,7 @@ export interface Checkpoint {
    * saved none of its contents; after a leave-running or failed checkpoint it was put back in
    * place. Restore attaches each to a live segment (see RestoreOptions.sysv).
    */
-  sysv?: { attachments: SysvAttachment[] };
+  sysv?: { attachments: SysvAttachment[]; snapshot?: SnapshotObject[] };
 }
 
 /** Restore into an existing namespace, e.g. `{ ns: 'ipc', nsFile: '/proc/1234/ns/ipc' }`. */
@@ -190,6 +208,15 @@ export interface SysvRestoreOptions {
    * the same live segment by id, else the one with its key), another segment's id, or `{ key }`.
    */
   shm?: ShmSubstitutions;
+  /**
+   * Host-namespace semaphore sets the tree uses, by id: `'live'` (must still exist, else
+   * INVALID_SUBSTITUTION before anything is restored) or a snapshot (`{ snapshot: dir }`, or
+   * `'snapshot'` for the checkpoint's own) to recreate a gone set from, with the same id, key,
+   * mode and values. A set that still exists is used as it is.
+   */
+  sem?: Readonly<Record<string, HostObjectChoice>>;
+  /** Host-namespace message queues, as `sem` (recreated with their messages, in order). */
+  msg?: Readonly<Record<string, HostObjectChoice>>;
 }
 
 export interface ExitStatus {

@@ -11,6 +11,8 @@ import { type RecordInput, recordManifest } from '../integrity/record.js';
 import { criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
 import { type DetachedSegments, detachSegments, reattachSegments } from '../sysv/host-detach.js';
+import { snapshotSysv } from '../sysv/snapshot.js';
+import type { SnapshotObject } from '../sysv/snapshot-format.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { explainFailure } from './explain.js';
 import { discardImages, prepareImagesDir } from './images-dir.js';
@@ -84,8 +86,12 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   // Host-namespace SysV segments, which CRIU refuses, are detached last: the tasks that had them
   // stay stopped from here until CRIU is done (no segment contents are read or written).
   let sysv: DetachedSegments | undefined;
+  let snapshot: SnapshotObject[] | undefined;
   try {
     sysv = await detachSegments(await treePids(pid));
+    // Taken while the tasks that attach segments are stopped; the files become images of the
+    // checkpoint (in its manifest, digested with the rest).
+    if (options.sysv?.snapshot) snapshot = (await snapshotSysv(options.sysv.snapshot, imagesDir)).objects;
     const { response, refusal } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
       hooks,
@@ -148,7 +154,15 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     },
     fds,
     mappings,
-    ...(sysv?.attachments.length ? { sysv: { attachments: sysv.attachments, stoppedBefore: sysv.stoppedBefore } } : {}),
+    ...(sysv?.attachments.length || snapshot
+      ? {
+          sysv: {
+            attachments: sysv?.attachments ?? [],
+            stoppedBefore: sysv?.stoppedBefore ?? [],
+            ...(snapshot ? { snapshot: snapshot.map(({ kind, id }) => ({ kind, id })) } : {}),
+          },
+        }
+      : {}),
     digest: options.digest ?? true,
   } as RecordInput);
   return {
@@ -161,6 +175,8 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     mappings,
     stats: await readDumpStats(imagesDir),
     logPath,
-    ...(sysv?.attachments.length ? { sysv: { attachments: sysv.attachments } } : {}),
+    ...(sysv?.attachments.length || snapshot
+      ? { sysv: { attachments: sysv?.attachments ?? [], ...(snapshot ? { snapshot } : {}) } }
+      : {}),
   };
 }

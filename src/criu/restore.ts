@@ -27,7 +27,7 @@ import type { Hooks } from '../rpc/hooks.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
 import { sysvSection } from '../sysv/manifest-section.js';
 import { attachRestored, resumeTree } from '../sysv/restore-attach.js';
-import { planShmSubstitutes } from '../sysv/substitutes.js';
+import { type CreatedObject, createPlanned, planSysvRestore, removeObjects } from '../sysv/restore-objects.js';
 import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { LOG_LEVEL } from './checkpoint.js';
 import { explainFailure } from './explain.js';
@@ -62,18 +62,15 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
   // Host-mode SysV: every substitute is found and checked now; the tree is restored stopped.
   const sysv = sysvSection(manifest, imagesDir);
-  const shmIds = sysv ? planShmSubstitutes(sysv.attachments, options.sysv?.shm) : undefined;
-  if (!sysv && options.sysv?.shm && Object.keys(options.sysv.shm).length > 0) {
-    throw new CriuError('INVALID_SUBSTITUTION', `sysv.shm names segments, but ${imagesDir} has no SysV attachments.`, {
-      operation: 'restore',
-    });
-  }
+  // Segments, sets and queues to recreate from snapshots are checked now, created before CRIU runs.
+  const sysvPlan = await planSysvRestore(sysv, options.sysv, imagesDir);
+  let created: CreatedObject[] = [];
   // The root this call's CRIU created (post-restore says so): only that one is ours to end.
-  let created: number | undefined;
+  let createdRoot: number | undefined;
   const hooks: Hooks = {
     ...options.hooks,
     postRestore: (context) => {
-      created = context.pid;
+      createdRoot = context.pid;
       return options.hooks?.postRestore?.(context);
     },
   };
@@ -94,6 +91,9 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     };
     const inheritFds = { ...plan.inheritFds, ...options.inheritFds };
     copy = await restorableCopy(imagesDir, plan, options.allowSizeChange ?? false);
+    const made = await createPlanned(sysvPlan);
+    created = made.created;
+    const shmIds = made.shmIds;
     const root = await runRestore(
       client,
       copy.dir,
@@ -104,14 +104,14 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       sysv !== undefined,
     ).catch(async (error: unknown) => {
       // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
-      if (created !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(created, pids);
+      if (createdRoot !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(createdRoot, pids);
       throw error;
     });
     let watcher: ProcessWatcher | undefined;
     try {
       watcher = loadNative().watchProcess(root);
       // Nothing runs before every segment is attached: a failure ends the still-stopped tree.
-      if (sysv && shmIds) {
+      if (sysv) {
         await attachRestored(sysv, shmIds);
         resumeTree(
           tree.map((t) => t.pid),
@@ -129,6 +129,8 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   } finally {
     // CRIU has its copies of the substitutes; our stream ends live on only if the restore did.
     releasePlan(plan, failed);
+    // Objects recreated for a restore that failed would outlive it: nothing is left behind.
+    if (failed) removeObjects(created);
     if (copy) await rm(copy.dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 // The `sysv` section of a checkpoint's manifest: host-namespace attachments left out of the
-// images, and which tasks were stopped before the checkpoint (they are restored stopped).
+// images, which tasks were stopped before the checkpoint (they are restored stopped), and the
+// objects snapshotted with it.
 import { CriuError } from '../errors.js';
 import type { SysvAttachment } from './attachments.js';
 
@@ -8,6 +9,15 @@ export interface SysvManifest {
   attachments: SysvAttachment[];
   /** Tasks that were already stopped (SIGSTOP) at checkpoint; every other task is resumed. */
   stoppedBefore: number[];
+  /** Objects snapshotted into the images dir (sysv-snapshot.json and sysv-<kind>-<id>.bin). */
+  snapshot?: { kind: 'shm' | 'sem' | 'msg'; id: number }[];
+}
+
+function isSnapshotEntry(v: unknown): boolean {
+  const e = v as { kind?: unknown; id?: unknown } | null;
+  return (
+    typeof e === 'object' && e !== null && (e.kind === 'shm' || e.kind === 'sem' || e.kind === 'msg') && isInt(e.id)
+  );
 }
 
 const HEX = /^[0-9a-f]{1,16}$/;
@@ -43,7 +53,8 @@ export function sysvSection(manifest: { sysv?: unknown } | undefined, dir: strin
     !Array.isArray(section.attachments) ||
     !section.attachments.every(isAttachment) ||
     !Array.isArray(section.stoppedBefore) ||
-    !section.stoppedBefore.every(isInt)
+    !section.stoppedBefore.every(isInt) ||
+    (section.snapshot !== undefined && (!Array.isArray(section.snapshot) || !section.snapshot.every(isSnapshotEntry)))
   ) {
     throw new CriuError('IMAGE_INTEGRITY', `The manifest of ${dir} has a malformed sysv section.`, {
       operation: 'restore',

@@ -10,14 +10,23 @@ import { pageRound } from './linux-ipc.js';
  * - `'same'` (default): the same live segment, by id; if that id is gone or now holds another
  *   key, the live segment with the original key;
  * - a number: another live segment, by id;
- * - `{ key }`: another live segment, by key.
+ * - `{ key }`: another live segment, by key;
+ * - `{ snapshot: dir }`, or `'snapshot'` for the checkpoint's own: the same live segment if it
+ *   still exists, else one recreated from the snapshot (same id when free, same key, mode and
+ *   contents) before the tree is restored.
  */
-export type ShmSubstitute = 'same' | number | { key: number };
+export type ShmSubstitute = 'same' | number | { key: number } | SnapshotSubstitute;
+
+/** A snapshot to recreate a gone object from: a snapshotSysv() dir, or 'snapshot' for the checkpoint's own. */
+export type SnapshotSubstitute = 'snapshot' | { snapshot: string };
+
+export const isSnapshotSubstitute = (sub: unknown): sub is SnapshotSubstitute =>
+  sub === 'snapshot' || (typeof sub === 'object' && sub !== null && 'snapshot' in sub);
 
 /** Substitutes by original shmid (`'32789'`) or by original key (`'key:0x1234'`). */
 export type ShmSubstitutions = Readonly<Record<string, ShmSubstitute>>;
 
-function refuse(a: SysvAttachment, why: string): CriuError {
+export function refuse(a: SysvAttachment, why: string): CriuError {
   return new CriuError('INVALID_SUBSTITUTION', `Cannot restore ${describe(a)}: ${why}`, {
     operation: 'restore',
     pid: a.pid,
@@ -25,7 +34,7 @@ function refuse(a: SysvAttachment, why: string): CriuError {
 }
 
 /** The substitute named for `a`, by id first, then by key. */
-function substituteFor(a: SysvAttachment, subs: ShmSubstitutions): ShmSubstitute {
+export function substituteFor(a: SysvAttachment, subs: ShmSubstitutions): ShmSubstitute {
   return subs[String(a.shmid)] ?? subs[`key:${formatKey(a.key)}`] ?? subs[`key:${a.key}`] ?? 'same';
 }
 
@@ -41,6 +50,7 @@ function find(a: SysvAttachment, sub: ShmSubstitute, live: readonly ShmSegment[]
       `the segment is gone${a.key === 0 ? ' (it had no key to look it up by)' : ` and no segment has key ${formatKey(a.key)}`}. Name a substitute in sysv.shm['${a.shmid}'] (another segment's id, or { key }).`,
     );
   }
+  if (isSnapshotSubstitute(sub)) throw refuse(a, 'a snapshot substitute is resolved by planSysvRestore.');
   const segment = typeof sub === 'number' ? byId(sub) : byKey(sub.key);
   if (segment) return segment;
   throw refuse(
@@ -55,7 +65,7 @@ function applicableBits(segment: ShmSegment, uid: number): number {
   return segment.mode & 7;
 }
 
-function check(a: SysvAttachment, segment: ShmSegment): void {
+export function checkSubstitute(a: SysvAttachment, segment: ShmSegment): void {
   const need = rangeLength(a);
   const has = pageRound(segment.size);
   if (has < need) {
@@ -101,7 +111,7 @@ export function planShmSubstitutes(
   const plan = new Map<number, number>();
   for (const a of attachments) {
     const segment = find(a, substituteFor(a, subs), live);
-    check(a, segment);
+    checkSubstitute(a, segment);
     plan.set(a.shmid, segment.id);
   }
   return plan;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCriuError } from '../../src/errors.js';
-import { validateRestoreOptions } from '../../src/options.js';
+import { validateCheckpointOptions, validateRestoreOptions } from '../../src/options.js';
 import { sysvSection } from '../../src/sysv/manifest-section.js';
 
 const attachment = {
@@ -23,12 +23,34 @@ test('sysv.shm accepts ids, keys and same; rejects the rest with a clear message
   }
   const cases: [unknown, RegExp][] = [
     [{ shm: { abc: 1 } }, /key 'abc' must be a shmid or 'key:0x/],
-    [{ shm: { '3': 'live' } }, /'same', a segment id or \{ key \}/],
+    [{ shm: { '3': 'live' } }, /'same', a segment id, \{ key \}, 'snapshot' or \{ snapshot \}/],
     [{ shm: { '3': { kye: 1 } } }, /Did you mean 'key'/],
     [{ shmm: {} }, /Did you mean 'shm'/],
     [{ shm: { '3': -1 } }, /between 0 and/],
   ];
   for (const [sysv, message] of cases) assert.throws(() => validateRestoreOptions({ sysv }), message);
+});
+
+test('sysv.sem / sysv.msg take live or a snapshot; checkpoint sysv.snapshot takes id lists', () => {
+  for (const ok of [
+    { shm: { '3': 'snapshot' }, sem: { '4': 'live' }, msg: { '0': { snapshot: '/snap' } } },
+    { sem: { '4': 'snapshot' } },
+  ]) {
+    assert.doesNotThrow(() => validateRestoreOptions({ sysv: ok }));
+  }
+  const cases: [unknown, RegExp][] = [
+    [{ sem: { '4': 'same' } }, /'live', 'snapshot' or \{ snapshot: dir \}/],
+    [{ msg: { x: 'live' } }, /key 'x' must be an id/],
+    [{ sem: { '4': { snapshot: '' } } }, /non-empty string/],
+    [{ msg: { '1': { snapshto: '/s' } } }, /'live', 'snapshot'/],
+  ];
+  for (const [sysv, message] of cases) assert.throws(() => validateRestoreOptions({ sysv }), message);
+  assert.doesNotThrow(() => validateCheckpointOptions({ sysv: { snapshot: { shm: [1], sem: [], msg: [0] } } }));
+  assert.throws(
+    () => validateCheckpointOptions({ sysv: { snapshot: { shm: ['1'] } } }),
+    /'sysv.snapshot.shm\[0\]' must be an integer/,
+  );
+  assert.throws(() => validateCheckpointOptions({ sysv: { snapshot: { sehm: [] } } }), /Did you mean 'shm'/);
 });
 
 test('the manifest sysv section is checked before it drives syscalls', () => {
