@@ -32,12 +32,16 @@ export { type CheckpointView, fdTableFromImages, inspect } from './inspect/index
 export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
 export { type VerifyResult, verifyImages } from './integrity/verify.js';
 export { type FileRelaxation, relaxFiles } from './rewrite/file-edits.js';
+export { renumberPids } from './rewrite/pid-edits.js';
 export { ImageSet, type RewriteResult, rewriteImages } from './rewrite/rewrite.js';
 export { renumberShm } from './rewrite/sysv-edits.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
 export * as sim from './sim/index.js';
 export { spawn } from './spawn.js';
+export { detachSegments, reattachSegments } from './sysv/host-detach.js';
+export { readMsgQueues, readSemSets, readShmSegments } from './sysv/ipc-table.js';
+export { planShmSubstitutes } from './sysv/substitutes.js';
 export type * from './types.js';
 
 /** Which backend an operation runs on, and why. */

@@ -4,7 +4,6 @@
 // gets a turn between pids.
 import { readdirSync, readFileSync, readlinkSync, type Stats, statSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { externalKey, inheritKey } from './criu-keys.js';
 import type { AccessMode, FdEntry, FdType } from './fd-entry.js';
 import {
   O_ACCMODE,
@@ -17,6 +16,7 @@ import {
   S_IFMT,
   TTY_PATH,
 } from './linux-constants.js';
+import { applyTreeRules, type LeaveOutRule } from './tree-rules.js';
 import { unixPeers } from './unix-peers.js';
 
 const ANON_TYPES: Record<string, FdType> = {
@@ -143,8 +143,7 @@ function readFd(pid: number, fd: number) {
   };
 }
 
-/** Sees each row as it would be without the advice (`leftOut` true only if detected as outside). */
-export type LeaveOutRule = (entry: FdEntry) => boolean;
+export type { LeaveOutRule } from './tree-rules.js';
 
 /**
  * The fd table of the tree rooted at `root`. An fd whose other end is outside the tree (a
@@ -170,29 +169,5 @@ export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promis
   for (const row of raw) row.type = classify(row.target, row.mode, families, row.inode);
   // Asked only when there are unix sockets: it runs `ss`.
   const peers = raw.some((r) => r.type === 'unix') ? await unixPeers() : new Map<number, number>();
-  // Socket inodes only: a file's inode on another filesystem may carry the same number.
-  const held = new Set(raw.filter((r) => r.type === 'unix').map((r) => r.inode));
-  // A pty slave's other end is the master, reached through /dev/ptmx: held by the tree or not.
-  const treeHoldsPtyMaster = raw.some((r) => r.target === '/dev/ptmx' || r.target.startsWith('/dev/pts/ptmx'));
-  return raw.map(({ rdev, dev, ...row }) => {
-    let peer: FdEntry['peer'];
-    if (row.type === 'unix') {
-      const inode = peers.get(row.inode) || undefined;
-      peer = { inode, inTree: inode !== undefined && held.has(inode) };
-    } else if (row.type === 'pipe') {
-      // Both ends of a pipe share its inode: the tree holds the other end if it has the opposite access.
-      const inTree = raw.some((r) => r.inode === row.inode && r.access !== row.access);
-      peer = { inode: row.inode, inTree };
-    } else if (row.type === 'tty' && row.target.startsWith('/dev/pts/')) {
-      peer = { inode: undefined, inTree: treeHoldsPtyMaster };
-    }
-    const ext = externalKey({ ...row, rdev, dev });
-    // An unconnected socket (no peer inode) has nothing outside; a pty slave's master has no inode here.
-    const outside = peer !== undefined && !peer.inTree && (peer.inode !== undefined || row.type === 'tty');
-    // Left out, a resource is found at restore by its external key (a unix socket by its inode).
-    const keyIf = (out: boolean) => (out && ext && row.type !== 'unix' ? ext : inheritKey(row));
-    const asIs: FdEntry = { ...row, peer, key: keyIf(outside), externalKey: ext, leftOut: outside };
-    const leftOut = outside || (leaveOut?.(asIs) ?? false);
-    return { ...asIs, key: keyIf(leftOut), leftOut };
-  });
+  return applyTreeRules(raw, (row) => peers.get(row.inode), leaveOut);
 }

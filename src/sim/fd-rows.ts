@@ -1,24 +1,11 @@
-// The fd table of a simulated tree, by the same rules as the one read from /proc
-// (src/fds/proc-fds.ts): an fd whose other end is outside the tree is left out, as is any fd
-// the leave-out advice selects; keys are CRIU's.
-import { externalKey, inheritKey } from '../fds/criu-keys.js';
-import type { AccessMode, FdEntry, FdType } from '../fds/fd-entry.js';
-import type { LeaveOutRule } from '../fds/proc-fds.js';
+// The fd table of a simulated tree: rows from the model, completed by the same tree-wide rules
+// (src/fds/tree-rules.ts) as the table read from /proc.
+import type { FdEntry } from '../fds/fd-entry.js';
+import { O_APPEND, O_NONBLOCK } from '../fds/linux-constants.js';
+import { accessOf } from '../fds/proc-fds.js';
+import { applyTreeRules, type LeaveOutRule } from '../fds/tree-rules.js';
 import type { SimFile } from './model.js';
 import type { SimProcess } from './process.js';
-
-const O_ACCMODE = 0o3;
-const O_APPEND = 0o2000;
-const O_NONBLOCK = 0o4000;
-
-function accessOf(flags: number): AccessMode {
-  const acc = flags & O_ACCMODE;
-  return acc === 0 ? 'r' : acc === 1 ? 'w' : 'rw';
-}
-
-function typeOf(file: SimFile): FdType {
-  return file.kind;
-}
 
 function targetOf(file: SimFile): string {
   switch (file.kind) {
@@ -48,7 +35,7 @@ export function simFdTable(tree: readonly SimProcess[], leaveOut?: LeaveOutRule)
         return {
           pid: task.pid,
           fd,
-          type: typeOf(file),
+          type: file.kind,
           target,
           path: file.kind === 'memfd' ? `/memfd:${file.path ?? ''}` : file.path,
           inode: file.inode,
@@ -67,27 +54,9 @@ export function simFdTable(tree: readonly SimProcess[], leaveOut?: LeaveOutRule)
         };
       }),
   );
-  const held = new Set(raw.filter((r) => r.type === 'unix').map((r) => r.inode));
-  const treeHoldsPtyMaster = raw.some((r) => r.path === '/dev/ptmx');
-  return raw.map((row) => {
-    let peer: FdEntry['peer'];
-    if (row.type === 'unix') {
-      const inode = row.file.peer || undefined;
-      peer = { inode, inTree: inode !== undefined && held.has(inode) };
-    } else if (row.type === 'pipe') {
-      peer = { inode: row.inode, inTree: raw.some((r) => r.inode === row.inode && r.access !== row.access) };
-    } else if (row.type === 'tty' && row.path?.startsWith('/dev/pts/')) {
-      peer = { inode: undefined, inTree: treeHoldsPtyMaster };
-    }
-    const { rdev, dev } = row.file;
-    const ext = externalKey({ ...row, ...(rdev !== undefined && dev !== undefined ? { rdev, dev } : {}) });
-    const outside = peer !== undefined && !peer.inTree && (peer.inode !== undefined || row.type === 'tty');
-    const keyIf = (out: boolean) => (out && ext && row.type !== 'unix' ? ext : inheritKey(row));
-    const { file, ...fields } = row;
-    const asIs: FdEntry = { ...fields, peer, key: keyIf(outside), externalKey: ext, leftOut: outside };
-    const leftOut = outside || (leaveOut?.(asIs) ?? false);
-    return { ...asIs, key: keyIf(leftOut), leftOut, file };
-  });
+  const rows = raw.map(({ file, ...row }) => ({ ...row, rdev: file.rdev, dev: file.dev }));
+  const table = applyTreeRules(rows, (_row, i) => raw[i]?.file.peer, leaveOut);
+  return table.map((entry, i) => ({ ...entry, file: (raw[i] as (typeof raw)[number]).file }));
 }
 
 /** The rows without their file objects, as the manifest records them. */

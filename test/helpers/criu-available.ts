@@ -1,7 +1,7 @@
 // Decides once whether integration tests can use real CRIU; in CI they must, so there it fails.
 import { check } from '../../src/index.js';
 
-const result = await check();
+const result = await check({ backend: 'criu' });
 
 /**
  * `false` when CRIU is usable, else the reason to skip. In CI (CI=true) an unusable CRIU is a
