@@ -1,4 +1,4 @@
-// Case 3 (was scripts/bench-rewrite.mjs): rewriting files.img of a checkpoint costs the same for
+// Case 3: rewriting files.img of a checkpoint costs the same for
 // 100 MiB and 1 GiB of memory, because pages are linked, never copied. Target: under 20 ms each.
 import { rmSync } from 'node:fs';
 import { checkpoint, relaxFiles, rewriteImages } from '../../../dist/src/index.js';
