@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
 import { check, checkpoint, type FdSubstitute, formatFdTable, readFdTable, restore, verifyImages } from '../index.js';
+import type { HostObjectChoice } from '../sysv/restore-objects.js';
+import type { SysvSelection } from '../sysv/snapshot.js';
 import type { ShmSubstitute } from '../sysv/substitutes.js';
+import type { SysvRestoreOptions } from '../types.js';
 import { common } from './common-flags.js';
 import { cmdDecode, cmdEncode, cmdShow, INSPECT_USAGE } from './inspect-commands.js';
 import { printCheck, printCheckpoint } from './output.js';
@@ -16,9 +19,11 @@ import { UsageError, usageErrors } from './usage-error.js';
 const USAGE = `Usage:
   node-criu check [--json]
   node-criu dump <pid> -D <dir> [--leave-running] [--shell-job] [--tcp-established]
-                 [--file-locks] [--ext-unix-sk] [--external KEY]... [--leave-out FD]... [--json]
+                 [--file-locks] [--ext-unix-sk] [--external KEY]... [--leave-out FD]...
+                 [--sysv-snapshot SHMID|sem:ID|msg:ID]... [--json]
   node-criu restore -D <dir> [--detach] [--fd N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
-                    [--external KEY]... [--shm OLD=NEW|key:K|same]... [--no-verify] [--json]
+                    [--external KEY]... [--shm OLD=NEW|key:K|same|snapshot]...
+                    [--sem ID=live|snapshot]... [--msg ID=live|snapshot]... [--no-verify] [--json]
   node-criu verify -D <dir> [--json]
   node-criu fds -D <dir> [--json]
 ${INSPECT_USAGE}
@@ -64,10 +69,12 @@ async function cmdDump(args: string[]): Promise<number> {
         'ext-unix-sk': { type: 'boolean' },
         external: { type: 'string', multiple: true },
         'leave-out': { type: 'string', multiple: true },
+        'sysv-snapshot': { type: 'string', multiple: true },
       },
     }),
   );
   if (positionals.length !== 1) throw new UsageError('dump takes exactly one pid.');
+  const snapshot = sysvSelection(values['sysv-snapshot'] ?? []);
   const pid = integerArg(positionals[0], 'pid') as number;
   if (!values['images-dir']) throw new UsageError('dump needs -D <dir>.');
   const cp = await checkpoint(pid, {
@@ -80,6 +87,7 @@ async function cmdDump(args: string[]): Promise<number> {
     extUnixSk: values['ext-unix-sk'] ?? false,
     external: values.external ?? [],
     leaveOut: (values['leave-out'] ?? []).map((fd) => integerArg(fd, '--leave-out') as number),
+    ...(snapshot ? { sysv: { snapshot } } : {}),
   });
   emit(values.json, cp, () => printCheckpoint(cp));
   return 0;
@@ -100,6 +108,8 @@ async function cmdRestore(args: string[]): Promise<number> {
         'no-verify': { type: 'boolean' },
         external: { type: 'string', multiple: true },
         shm: { type: 'string', multiple: true },
+        sem: { type: 'string', multiple: true },
+        msg: { type: 'string', multiple: true },
       },
     }),
   );
@@ -119,14 +129,17 @@ async function cmdRestore(args: string[]): Promise<number> {
   }
   const shm: Record<string, ShmSubstitute> = {};
   for (const pair of values.shm ?? []) {
-    const m = /^(\d+|key:(?:0x[0-9a-fA-F]+|\d+))=(same|\d+|key:(?:0x[0-9a-fA-F]+|\d+))$/.exec(pair);
-    if (!m?.[1] || !m[2]) throw new UsageError(`--shm takes OLD=NEW|key:K|same (OLD a shmid or key:K), got '${pair}'.`);
+    const m = /^(\d+|key:(?:0x[0-9a-fA-F]+|\d+))=(same|snapshot|\d+|key:(?:0x[0-9a-fA-F]+|\d+))$/.exec(pair);
+    if (!m?.[1] || !m[2]) {
+      throw new UsageError(`--shm takes OLD=NEW|key:K|same|snapshot (OLD a shmid or key:K), got '${pair}'.`);
+    }
     const sub = m[2];
-    shm[m[1]] = sub === 'same' ? 'same' : sub.startsWith('key:') ? { key: Number(sub.slice(4)) } : Number(sub);
+    shm[m[1]] =
+      sub === 'same' || sub === 'snapshot' ? sub : sub.startsWith('key:') ? { key: Number(sub.slice(4)) } : Number(sub);
   }
   const restored = await restore(values['images-dir'], {
     ...commonOptions(values),
-    ...(Object.keys(shm).length > 0 ? { sysv: { shm } } : {}),
+    ...sysvRestoreFlags(shm, values.sem ?? [], values.msg ?? []),
     ...(Object.keys(fds).length > 0 ? { fds } : {}),
     verify: !values['no-verify'],
     inheritFds,
@@ -148,6 +161,41 @@ async function cmdRestore(args: string[]): Promise<number> {
   process.stdin.pause();
   // Like a shell: 128 + the signal number when the root was killed.
   return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
+
+/** --sysv-snapshot values: a shmid, or sem:ID / msg:ID. */
+function sysvSelection(values: readonly string[]): SysvSelection | undefined {
+  if (values.length === 0) return undefined;
+  const selection: Required<{ [K in keyof SysvSelection]: number[] }> = { shm: [], sem: [], msg: [] };
+  for (const value of values) {
+    const m = /^(?:(sem|msg):)?(\d+)$/.exec(value);
+    if (!m?.[2]) throw new UsageError(`--sysv-snapshot takes SHMID, sem:ID or msg:ID, got '${value}'.`);
+    selection[(m[1] as 'sem' | 'msg' | undefined) ?? 'shm'].push(Number(m[2]));
+  }
+  return selection;
+}
+
+/** --shm, --sem ID=live|snapshot and --msg ID=live|snapshot as the restore's sysv option. */
+function sysvRestoreFlags(
+  shm: Record<string, ShmSubstitute>,
+  sem: readonly string[],
+  msg: readonly string[],
+): { sysv?: SysvRestoreOptions } {
+  const choices = (flag: string, pairs: readonly string[]) => {
+    const out: Record<string, HostObjectChoice> = {};
+    for (const pair of pairs) {
+      const m = /^(\d+)=(live|snapshot)$/.exec(pair);
+      if (!m?.[1] || !m[2]) throw new UsageError(`${flag} takes ID=live|snapshot, got '${pair}'.`);
+      out[m[1]] = m[2] as HostObjectChoice;
+    }
+    return out;
+  };
+  const sysv: SysvRestoreOptions = {
+    ...(Object.keys(shm).length > 0 ? { shm } : {}),
+    ...(sem.length > 0 ? { sem: choices('--sem', sem) } : {}),
+    ...(msg.length > 0 ? { msg: choices('--msg', msg) } : {}),
+  };
+  return Object.keys(sysv).length > 0 ? { sysv } : {};
 }
 
 /** Commands that read one images dir: `-D <dir>` and the common flags, nothing else. */

@@ -1,7 +1,10 @@
 // SysV snapshots with real objects and real checkpoints: a gone segment, semaphore set or queue
 // is recreated from its snapshot under its old id, key and contents; 'live' ones are checked.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { checkpoint, isCriuError, restore, spawn } from '../../src/index.js';
 import { snapshotSysv } from '../../src/sysv/snapshot.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
@@ -81,7 +84,6 @@ test('a gone segment, set and queue are recreated from the checkpoint snapshot: 
   );
   assert.equal(alive(v.pid), false);
   const saved = readU64(v.shm, 0);
-  const [rounds = 0] = readNumbers(v.state);
   sysvIpc('rm-shm', v.shm);
   sysvIpc('rm', k);
   removeByKeys(k);
@@ -104,8 +106,8 @@ test('a gone segment, set and queue are recreated from the checkpoint snapshot: 
     [4, 'frame 18'],
   ]);
   // The victim exits 3 if the segment's value ever went backwards: it continues from its data.
-  const [, value = 0] = await waitForState(v.state, ([r = 0]) => r >= rounds + 2, 'rounds after the restore');
-  assert.ok(value >= saved + 2, `the restored victim counts on from ${saved} (now ${value})`);
+  // (The state file may have been caught half-written by the checkpoint: only the segment counts.)
+  await waitForState(v.state, ([, value = 0]) => value >= saved + 2, `the count going on from ${saved}`);
   assert.equal(alive(restored.pid), true);
   restored.kill('SIGKILL');
   await restored.exited;
@@ -143,4 +145,35 @@ test('a snapshot that lacks the segment, or was altered, is refused before CRIU 
       isCriuError(error) && error.code === 'IMAGE_INTEGRITY' && /no sysv-snapshot\.json/.test(error.message),
   );
   assert.equal(alive(v.pid), false);
+});
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+test('CLI: dump --sysv-snapshot, then restore --shm OLD=snapshot --sem ID=snapshot recreates both', {
+  skip: skipUnlessCriu,
+}, async () => {
+  const run = promisify(execFile);
+  const k = key();
+  const v = await victim(k);
+  const sem = createSem(k, 5);
+  const dir = `${scratchDir()}/cp`;
+  const args = ['dump', String(v.pid), '-D', dir, '--sysv-snapshot', String(v.shm), '--sysv-snapshot', `sem:${sem}`];
+  await run(process.execPath, [cli, ...args]);
+  const saved = readU64(v.shm, 0);
+  sysvIpc('rm-shm', v.shm);
+  sysvIpc('rm', k);
+  const restoreArgs = ['restore', '-D', dir, '--shm', `${v.shm}=snapshot`, '--sem', `${sem}=snapshot`, '--detach'];
+  const { stdout } = await run(process.execPath, [cli, ...restoreArgs, '--json']);
+  const { pid } = JSON.parse(stdout) as { pid: number };
+  started.push(pid);
+  assert.equal(
+    liveIds('shm').some((s) => s.id === v.shm && s.key === k),
+    true,
+  );
+  assert.deepEqual(semValues(sem, 1), [5]);
+  await waitForState(v.state, ([, value = 0]) => value >= saved + 2, `the count going on from ${saved}`);
+  await assert.rejects(
+    run(process.execPath, [cli, 'dump', '1', '-D', `${dir}2`, '--sysv-snapshot', 'shm:x']),
+    /--sysv-snapshot takes SHMID, sem:ID or msg:ID/,
+  );
 });
