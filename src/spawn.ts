@@ -23,13 +23,37 @@ function closeOnExecEverywhere(): void {
   }
 }
 
+/** Namespaces a spawned child can get of its own. */
+export type SpawnNamespace = 'ipc';
+
+export interface CheckpointableSpawnOptions extends SpawnOptions {
+  /**
+   * `['ipc']`: the child runs in a new IPC namespace, whose SysV objects CRIU then saves and
+   * restores itself (IPC-namespace mode). Done by util-linux `unshare --ipc`, which execs the
+   * command in place: the child's pid is the command's. Needs root (CAP_SYS_ADMIN).
+   */
+  namespaces?: readonly SpawnNamespace[];
+}
+
 /**
  * Like child_process.spawn, but the child is a session leader (`detached`, so CRIU needs no
  * shellJob) and gets no fd beyond the stdio it was given. Its stdio pipes are Node's usual
  * socketpairs: checkpoint() detects that their other ends are outside the tree and leaves them
  * out, so restore() needs `fds` substitutes for them (e.g. `{ 0: 'pipe', 1: 'pipe', 2: 'pipe' }`).
  */
-export function spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): ChildProcess {
+export function spawn(
+  command: string,
+  args: readonly string[] = [],
+  options: CheckpointableSpawnOptions = {},
+): ChildProcess {
+  const { namespaces = [], ...rest } = options;
+  for (const ns of namespaces) {
+    if (ns !== 'ipc') throw new RangeError(`spawn: namespaces may hold 'ipc' only, got '${String(ns)}'.`);
+  }
   closeOnExecEverywhere();
-  return spawnChild(command, args, { ...options, detached: true });
+  if (namespaces.includes('ipc')) {
+    // An argv, no shell: `--` ends unshare's options, whatever the command's name.
+    return spawnChild('unshare', ['--ipc', '--', command, ...args], { ...rest, detached: true });
+  }
+  return spawnChild(command, args, { ...rest, detached: true });
 }
