@@ -11,7 +11,6 @@ import { skipUnlessCriu } from '../helpers/criu-available.js';
 import {
   createSem,
   createShm,
-  readNumbers,
   readU64,
   removeSysvObjects,
   sysvIpc,
