@@ -38,9 +38,10 @@ export { renumberShm } from './rewrite/sysv-edits.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
 export * as sim from './sim/index.js';
-export { spawn } from './spawn.js';
+export { type CheckpointableSpawnOptions, type SpawnNamespace, spawn } from './spawn.js';
 export { detachSegments, reattachSegments } from './sysv/host-detach.js';
 export { readMsgQueues, readSemSets, readShmSegments } from './sysv/ipc-table.js';
+export { snapshotSysv } from './sysv/snapshot.js';
 export { planShmSubstitutes } from './sysv/substitutes.js';
 export type * from './types.js';
 
