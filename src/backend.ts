@@ -56,6 +56,7 @@ export const CAPABILITIES: Readonly<Record<BackendName, ReadonlySet<Capability>>
     'tty',
     'shared-mappings',
     'sysv-ipc-ns',
+    'sysv-host',
     'criu-keys',
     'pre-dump',
   ]),

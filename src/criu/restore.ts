@@ -58,12 +58,13 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   }
   // Read (and so validated) before anything runs: nothing may fail once the tree is running.
   const buffered = (options.replayPipeData ?? true) ? await readPipeData(imagesDir) : new Map<number, Buffer>();
-  // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
-  const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
   // Host-mode SysV: every substitute is found and checked now; the tree is restored stopped.
   const sysv = sysvSection(manifest, imagesDir);
   // Segments, sets and queues to recreate from snapshots are checked now, created before CRIU runs.
   const sysvPlan = await planSysvRestore(sysv, options.sysv, imagesDir);
+  // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
+  // Planned last of the checks: it opens the substitutes ('pipe' ends), which the finally below releases.
+  const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
   let created: CreatedObject[] = [];
   // The root this call's CRIU created (post-restore says so): only that one is ours to end.
   let createdRoot: number | undefined;

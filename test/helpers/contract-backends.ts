@@ -2,10 +2,11 @@
 // forEachBackend(), and the harness gives it what differs (how to start the victim, a dead pid).
 // Real CRIU is used when it is usable here (in CI it must be, unless NODE_CRIU_BACKEND=sim);
 // the simulator always.
-import { spawn as spawnChild } from 'node:child_process';
+import { type ChildProcess, execFile, spawn as spawnChild } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { describe } from 'node:test';
+import { promisify } from 'node:util';
 import { type Backend, type BackendName, type Capability, capabilitiesOf } from '../../src/backend.js';
 import { check } from '../../src/index.js';
 import { simBackend } from '../../src/sim/backend.js';
@@ -13,6 +14,14 @@ import { spawn as simSpawn } from '../../src/sim/spawn.js';
 import { simWorld } from '../../src/sim/world.js';
 
 export { waitFor } from './contract-streams.js';
+
+const execFileAsync = promisify(execFile);
+
+function segmentData(id: number): Buffer {
+  const segment = simWorld().sysv.get(id);
+  if (!segment) throw new Error(`no simulated segment ${id}`);
+  return segment.data;
+}
 
 export interface Victim {
   pid: number;
@@ -23,6 +32,18 @@ export interface Victim {
   exited: Promise<unknown>;
 }
 
+/** Host SysV segments as the backend sees them, and the pipeline stage that works on one. */
+export interface SysvHarness {
+  /** A new segment of `size` bytes; its id. */
+  create(size: number): Promise<number>;
+  /** The u32 at offset 0 (the stage's frame number). */
+  read(id: number): Promise<number>;
+  write(id: number, value: number): Promise<void>;
+  remove(id: number): Promise<void>;
+  /** The stage ("stage N" every 10 ms, N advanced in the segment), stdio all 'pipe'. */
+  startStage(id: number): Victim;
+}
+
 export interface ContractBackend {
   name: BackendName;
   backend: Backend;
@@ -31,6 +52,7 @@ export interface ContractBackend {
   startEcho(stdio?: readonly ('pipe' | number)[]): Victim;
   /** A pid no process holds. */
   deadPid(): Promise<number>;
+  sysv: SysvHarness;
   /** Why a capability is missing, for the skip message. */
   lacks(capability: Capability): string | false;
 }
@@ -40,25 +62,49 @@ function realVictim(stdio: readonly ('pipe' | number)[]): Victim {
   return realEcho(stdio);
 }
 
-let realEcho: (stdio: readonly ('pipe' | number)[]) => Victim = () => {
+function notPrepared(): never {
   throw new Error('CRIU backend not prepared');
+}
+
+let realEcho: (stdio: readonly ('pipe' | number)[]) => Victim = notPrepared;
+let realSysv: SysvHarness = {
+  create: notPrepared,
+  read: notPrepared,
+  write: notPrepared,
+  remove: notPrepared,
+  startStage: notPrepared,
 };
+
+function childVictim(child: ChildProcess): Victim {
+  if (!child.pid || !child.stdin) throw new Error('the victim did not start');
+  const exited = once(child, 'exit');
+  return {
+    pid: child.pid,
+    stdin: child.stdin,
+    stdout: child.stdout as Readable,
+    kill: () => child.kill('SIGKILL'),
+    exited,
+  };
+}
 
 async function prepareCriu(): Promise<void> {
   const { fixture } = await import('./victims.js');
   const { spawn } = await import('../../src/spawn.js');
   const bin = fixture('echo-counter');
-  realEcho = (stdio) => {
-    const child = spawn(bin, [], { stdio: [...stdio] });
-    if (!child.pid || !child.stdin) throw new Error('echo-counter did not start');
-    const exited = once(child, 'exit');
-    return {
-      pid: child.pid,
-      stdin: child.stdin,
-      stdout: child.stdout as Readable,
-      kill: () => child.kill('SIGKILL'),
-      exited,
-    };
+  realEcho = (stdio) => childVictim(spawn(bin, [], { stdio: [...stdio] }));
+  const tool = fixture('contract-sysv-tool');
+  const stage = fixture('contract-sysv-stage');
+  const run = async (...args: string[]) => (await execFileAsync(tool, args)).stdout.trim();
+  realSysv = {
+    create: async (size) => Number(await run('create', String(size))),
+    read: async (id) => Number(await run('peek', String(id))),
+    write: async (id, value) => void (await run('poke', String(id), String(value))),
+    remove: async (id) => void (await run('rm', String(id))),
+    startStage(id) {
+      const child = spawn(stage, [String(id)], { stdio: 'pipe' });
+      child.stderr?.resume(); // drained, so that it ends with the process
+      return childVictim(child);
+    },
   };
 }
 
@@ -71,6 +117,9 @@ const criu: ContractBackend = {
     const child = spawnChild('true', [], { stdio: 'ignore' });
     await once(child, 'exit');
     return child.pid as number;
+  },
+  get sysv() {
+    return realSysv;
   },
   lacks: (c) => (capabilitiesOf('criu').has(c) ? false : `the CRIU backend lacks capability '${c}'`),
 };
@@ -95,6 +144,27 @@ const sim: ContractBackend = {
     child.kill('SIGKILL');
     await child.exited;
     return child.pid;
+  },
+  sysv: {
+    create: async (size) => simWorld().sysv.create(0, size).id,
+    read: async (id) => segmentData(id).readUInt32LE(0),
+    write: async (id, value) => {
+      segmentData(id).writeUInt32LE(value, 0);
+    },
+    remove: async (id) => {
+      simWorld().sysv.remove(id);
+    },
+    startStage(id) {
+      const child = simSpawn('sysv-stage', [String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      if (!child.stdin) throw new Error('sysv-stage got no stdin');
+      return {
+        pid: child.pid,
+        stdin: child.stdin,
+        stdout: child.stdout as Readable,
+        kill: () => child.kill('SIGKILL'),
+        exited: child.exited,
+      };
+    },
   },
   lacks: (c) => (capabilitiesOf('sim').has(c) ? false : `the simulator lacks capability '${c}'`),
 };
