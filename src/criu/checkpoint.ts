@@ -16,7 +16,7 @@ import type { SnapshotObject } from '../sysv/snapshot-format.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { explainFailure } from './explain.js';
 import { discardImages, prepareImagesDir } from './images-dir.js';
-import { processExists } from './pids.js';
+import { processExists, startTime } from './pids.js';
 import { criuClient, verifiedVersion } from './runtime.js';
 
 const LOG_FILE = 'dump.log';
@@ -51,10 +51,21 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   assertDumpable(fds);
   assertAdviceMatches(pid, options.leaveOut, fds);
   externalsFor(fds);
+  // CRIU has written every image once post-dump is answered; what it still does is end (or
+  // release) the tree, write stats-dump and answer. If it dies in between, the checkpoint is kept.
+  let imagesWritten = false;
+  // Who the tree's processes are (pid and start time), read while CRIU has them frozen.
+  let frozen = new Map<number, string | undefined>();
   const hooks: Hooks = {
     ...options.hooks,
+    postDump: async (context) => {
+      const answer = await options.hooks?.postDump?.(context);
+      imagesWritten = answer !== false;
+      return answer;
+    },
     // CRIU asks here with the tree frozen: the table read now is exactly what gets dumped.
     queryExtFiles: async (context) => {
+      frozen = new Map((await treePids(pid)).map((p) => [p, startTime(p)]));
       fds = await readTreeFds(pid, rule);
       mappings = await readTreeMappings(await treePids(pid), mapRule);
       assertDumpable(fds);
@@ -122,6 +133,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
         ? error
         : new CriuError('DUMP_FAILED', String(error), { operation: 'checkpoint', pid, cause: error });
   }
+  if (failure?.code === 'PROTOCOL' && imagesWritten) failure = finishForDeadCriu(frozen, leftRunning);
   // A tree that lives on gets its segments back in place and runs (or stays stopped) as before.
   const restored = sysv && (failure || leftRunning) ? reattachSegments(sysv) : Promise.resolve();
   if (failure) {
@@ -179,4 +191,24 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
       ? { sysv: { attachments: sysv?.attachments ?? [], ...(snapshot ? { snapshot } : {}) } }
       : {}),
   };
+}
+
+/**
+ * CRIU died after writing every image (post-dump answered) but before answering the dump. Its
+ * remaining job was to kill the tree (or, leaving it running, release it, which its death did):
+ * finishing that job keeps a complete checkpoint instead of losing it with the tree half-killed.
+ */
+function finishForDeadCriu(tree: ReadonlyMap<number, string | undefined>, leftRunning: boolean): undefined {
+  if (!leftRunning) {
+    for (const [pid, started] of tree) {
+      // Only the process CRIU had frozen, never one that took its pid since.
+      if (started === undefined || startTime(pid) !== started) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // killed by CRIU meanwhile
+      }
+    }
+  }
+  return undefined;
 }

@@ -45,3 +45,16 @@ export async function waitForPidsFree(pids: readonly number[], deadline: number,
     });
   }
 }
+
+/**
+ * When `pid` started (clock ticks since boot, /proc/PID/stat field 22), or undefined if it is
+ * gone: with the pid, it names one process, never a later one that reused the pid.
+ */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -22,8 +22,14 @@ export interface RestoreStats {
 }
 
 /** The one entry of a stats file (stats-dump / stats-restore: service files, no .img). */
+/** The stats entry of `file`, or undefined where CRIU wrote none (it writes them last). */
 async function readStats(file: string) {
-  return (await readImage(file)).entries[0]?.as(StatsEntrySchema);
+  try {
+    return (await readImage(file)).entries[0]?.as(StatsEntrySchema);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 export async function readDumpStats(dir: string): Promise<DumpStats | undefined> {

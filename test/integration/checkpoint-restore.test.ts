@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkpoint, isCriuError, type RestoredProcess, restore, spawn } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { killCriu } from '../helpers/reliability-probes.js';
 import {
   alive,
   fixture,
@@ -233,6 +234,25 @@ test('a shellJob checkpoint restores with shellJob taken from its manifest', { s
   await waitGone(pid);
   const restored = await restoreAndTrack(cp.imagesDir);
   await waitForCount(stateFile, readCount(stateFile) + 10);
+  restored.kill('SIGKILL');
+  await restored.exited;
+});
+
+test('CRIU dying after it wrote every image (at post-dump) still gives a complete, restorable checkpoint', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  cleanup.push(victim.pid);
+  // The dump stops counting at the freeze; CRIU is killed before it kills the tree or answers.
+  const cp = await checkpoint(victim.pid, {
+    imagesDir: join(dir, 'images'),
+    hooks: { postDump: () => void killCriu() },
+  });
+  await waitGone(victim.pid);
+  const dumped = readCount(victim.stateFile);
+  const restored = await restoreAndTrack(cp.imagesDir);
+  await waitForCount(victim.stateFile, dumped + 10);
   restored.kill('SIGKILL');
   await restored.exited;
 });
