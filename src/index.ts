@@ -9,6 +9,7 @@ import { validateCheckOptions, validateCheckpointOptions, validatePid, validateR
 import { simBackend } from './sim/backend.js';
 import { simWorld } from './sim/world.js';
 import type {
+  BackendSelection,
   CheckOptions,
   Checkpoint,
   CheckpointOptions,
@@ -45,15 +46,7 @@ export { snapshotSysv } from './sysv/snapshot.js';
 export { planShmSubstitutes } from './sysv/substitutes.js';
 export type * from './types.js';
 
-/** Which backend an operation runs on, and why. */
-export interface BackendSelection {
-  /** What was asked for: the `backend` option, else NODE_CRIU_BACKEND, else 'auto'. */
-  requested: BackendChoice;
-  chosen: BackendName;
-  reason: string;
-}
-
-/** check()'s result with the backend selection (to be folded into CheckResult). */
+/** check()'s result: `selection` is always set. */
 export type BackendCheckResult = CheckResult & { selection: BackendSelection };
 
 const backends: Record<BackendName, Backend> = { criu: criuBackend, sim: simBackend };
@@ -132,7 +125,7 @@ export async function selectBackend(
  * `selection`): for CRIU the binary found, its version and optional features, and every problem
  * with what to do about it. Never throws for a problem.
  */
-export async function check(options?: CheckOptions & { backend?: BackendChoice }): Promise<BackendCheckResult> {
+export async function check(options?: CheckOptions): Promise<BackendCheckResult> {
   const [requested, rest] = takeBackend(options);
   const valid = validateCheckOptions(rest);
   let selected: Selected;
@@ -161,10 +154,7 @@ export async function check(options?: CheckOptions & { backend?: BackendChoice }
  * Without `leaveRunning` the tree is killed once dumped, as with `criu dump`.
  * @throws {TypeError|RangeError} for invalid arguments, {@link CriuError} for failures.
  */
-export async function checkpoint(
-  pid: number,
-  options?: CheckpointOptions & { backend?: BackendChoice },
-): Promise<Checkpoint> {
+export async function checkpoint(pid: number, options?: CheckpointOptions): Promise<Checkpoint> {
   validatePid(pid);
   const [requested, rest] = takeBackend(options);
   const valid = validateCheckpointOptions(rest);
@@ -180,10 +170,7 @@ export async function checkpoint(
  * 'auto', a checkpoint is restored by the backend that wrote it.
  * @throws {TypeError|RangeError} for invalid arguments, {@link CriuError} for failures.
  */
-export async function restore(
-  imagesDir: string,
-  options?: RestoreOptions & { backend?: BackendChoice },
-): Promise<RestoredProcess> {
+export async function restore(imagesDir: string, options?: RestoreOptions): Promise<RestoredProcess> {
   if (typeof imagesDir !== 'string' || imagesDir.length === 0)
     throw new TypeError('imagesDir must be a non-empty string.');
   const [requested, rest] = takeBackend(options);

@@ -137,7 +137,11 @@ const HOOK_NAMES = new Set([
   'queryExtFiles',
 ]);
 
-const common = { criuPath: string };
+const backend: Check = (v, n) => {
+  if (v !== 'auto' && v !== 'criu' && v !== 'sim') fail(n, "'auto', 'criu' or 'sim'", v);
+};
+// index.ts takes `backend` off before a backend runs; listed so that a misspelling gets its "did you mean".
+const common = { criuPath: string, backend };
 const operation = { ...common, hooks, signal, timeout: milliseconds };
 
 export const CHECK_OPTIONS = { ...common };

@@ -1,6 +1,7 @@
 // The public shapes of node-criu's API, shared by every backend.
 
 import type { Socket } from 'node:net';
+import type { BackendChoice } from './backend.js';
 import type { CriuErrorCode } from './errors.js';
 import type { FdEntry } from './fds/fd-entry.js';
 import type { LeaveOutAdvice } from './fds/leave-out.js';
@@ -33,6 +34,20 @@ export type { ShmSubstitute, ShmSubstitutions, SnapshotSubstitute } from './sysv
 export interface CommonOptions {
   /** The CRIU binary to use; otherwise CRIU_BIN, the project's `.criu/`, then PATH. */
   criuPath?: string;
+  /**
+   * Where to run: real CRIU, the simulator, or `'auto'` (CRIU when `check()` finds it usable,
+   * else the simulator). Default: `NODE_CRIU_BACKEND`, else `'auto'`. A restore runs on the
+   * backend that wrote the checkpoint.
+   */
+  backend?: BackendChoice;
+}
+
+/** Which backend an operation runs on, and why. */
+export interface BackendSelection {
+  /** What was asked for: the `backend` option, else NODE_CRIU_BACKEND, else 'auto'. */
+  requested: BackendChoice;
+  chosen: 'criu' | 'sim';
+  reason: string;
 }
 
 export interface CheckOptions extends CommonOptions {}
@@ -54,6 +69,8 @@ export interface CheckResult {
   /** Optional kernel/CRIU features (from FEATURE_CHECK). */
   features: { memTrack: boolean; lazyPages: boolean; pidfdStore: boolean } | undefined;
   problems: Problem[];
+  /** Set by `check()`: the backend it chose and why (a backend's own check leaves it out). */
+  selection?: BackendSelection;
 }
 
 export interface OperationOptions extends CommonOptions {

@@ -2,7 +2,7 @@
 import type { Checkpoint, CheckResult } from '../types.js';
 
 export function printCheck(result: CheckResult): void {
-  console.log(`backend:  ${result.backend}`);
+  console.log(`backend:  ${result.backend}${result.selection ? ` (${result.selection.reason})` : ''}`);
   console.log(`criu:     ${result.criuPath ?? '(not found)'}${result.version ? ` (version ${result.version})` : ''}`);
   if (result.features) {
     const f = result.features;
