@@ -13,10 +13,11 @@ export type DumpHook = 'preDump' | 'queryExtFiles' | 'postDump';
 export type RestoreHook = 'preRestore' | 'postRestore' | 'preResume' | 'postResume';
 
 /** A hook that runs `act` once at `name`, then lets CRIU notice (it answers only after `act`). */
-export function hookAt<K extends keyof Hooks>(name: K, act: () => void): Hooks {
+export function hookAt<K extends keyof Hooks>(name: K, act: () => unknown): Hooks {
   return {
     [name]: () => {
-      act();
+      // A kill that found no CRIU would let the operation succeed: say so instead.
+      if (act() === 0) throw new Error(`no CRIU process found to kill at ${name}`);
     },
   } as Hooks;
 }

@@ -28,10 +28,22 @@ function allProcs(): ProcStat[] {
     .filter((s): s is ProcStat => s !== undefined);
 }
 
-/** Our `criu swrk` children (there is one per running CRIU request). */
+/** Our `criu swrk` children and any CRIU process they forked (one swrk per running request). */
 export function criuChildren(): number[] {
-  return allProcs()
-    .filter((p) => p.ppid === process.pid && p.comm === 'criu' && p.state !== 'Z')
+  const procs = allProcs();
+  const ours = new Set([process.pid]);
+  // Parents come before children only by chance: repeat until no new descendant appears.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) {
+      if (!ours.has(p.pid) && ours.has(p.ppid)) {
+        ours.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return procs
+    .filter((p) => p.pid !== process.pid && ours.has(p.pid) && p.comm === 'criu' && p.state !== 'Z')
     .map((p) => p.pid);
 }
 
