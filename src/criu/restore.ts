@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CriuError, isCriuError } from '../errors.js';
+import { CriuError } from '../errors.js';
 import { readPipeData } from '../fds/pipe-data.js';
 import { treePids } from '../fds/proc-fds.js';
 import {
@@ -23,7 +23,6 @@ import { relaxFiles } from '../rewrite/file-edits.js';
 import type { LinkedCopy } from '../rewrite/linked-copy.js';
 import { rewriteImages } from '../rewrite/rewrite.js';
 import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
-import type { Hooks } from '../rpc/hooks.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
 import { sysvSection } from '../sysv/manifest-section.js';
 import { attachRestored, resumeTree } from '../sysv/restore-attach.js';
@@ -66,15 +65,6 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   // Planned last of the checks: it opens the substitutes ('pipe' ends), which the finally below releases.
   const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
   let created: CreatedObject[] = [];
-  // The root this call's CRIU created (post-restore says so): only that one is ours to end.
-  let createdRoot: number | undefined;
-  const hooks: Hooks = {
-    ...options.hooks,
-    postRestore: (context) => {
-      createdRoot = context.pid;
-      return options.hooks?.postRestore?.(context);
-    },
-  };
   const dumped = manifest?.dumpOptions;
   let failed = true;
   let copy: LinkedCopy | undefined;
@@ -82,7 +72,6 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
     const restoreOptions: RestoreOptions = {
       ...options,
-      hooks,
       // A checkpoint restores with the options it was dumped with, unless told otherwise.
       shellJob: options.shellJob ?? dumped?.shellJob,
       tcpEstablished: options.tcpEstablished ?? dumped?.tcpEstablished,
@@ -105,7 +94,7 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       sysv !== undefined,
     ).catch(async (error: unknown) => {
       // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
-      if (createdRoot !== undefined && isCriuError(error) && STOPPED.has(error.code)) await endTree(createdRoot, pids);
+      await endLeftovers(pids);
       throw error;
     });
     let watcher: ProcessWatcher | undefined;
@@ -164,8 +153,15 @@ async function restorableCopy(
   });
 }
 
-/** Failures after which CRIU may not have removed what it had restored. */
-const STOPPED: ReadonlySet<string> = new Set(['ABORTED', 'TIMEOUT', 'PROTOCOL']);
+/**
+ * After a failed restore, ends whatever of the image is still our child: a tree a stopped or
+ * killed CRIU left behind, or the zombie of a root CRIU itself gave up on (it would hold the pid
+ * against the next attempt). The pids were free before CRIU ran, so a child of ours holding one
+ * now is CRIU's work.
+ */
+async function endLeftovers(pids: readonly number[]): Promise<void> {
+  for (const pid of pids) if (isOurChild(pid)) await endTree(pid, pids);
+}
 
 /** Whether `pid` is a child of this process (a restored root is one, through rst_sibling). */
 function isOurChild(pid: number): boolean {
@@ -260,6 +256,7 @@ async function runRestore(
       }
       const error = await explainFailure(response, { operation: 'restore', logPath, fallback: 'RESTORE_FAILED' });
       if (error.code === 'PID_IN_USE' && Date.now() < deadline && pids.every((p) => pidHolder(p) === undefined)) {
+        await endLeftovers(pids);
         await sleep(PID_RETRY_MS, undefined, { signal: options.signal }).catch((cause: unknown) => {
           throw new CriuError('ABORTED', 'The restore was aborted while waiting for a pid to be usable.', {
             operation: 'restore',

@@ -68,14 +68,10 @@ test('a hook that throws at preResume (after the tree exists): ABORTED, nothing 
   started.push(await restoreAndCheck(cp, victim.stateFile));
 });
 
-// todo until src/criu/restore.ts reaps the half-restored root CRIU leaves as our zombie when it
-// fails on its own (only stopped or killed CRIUs are cleaned up now): the zombie holds the pid,
-// so the images cannot be restored again until this process exits.
-const zombieDefect = 'restore.ts leaves a zombie of the image root after RESTORE_FAILED';
-const todo = skip ? false : zombieDefect;
+// CRIU failing on its own leaves the half-restored root as our zombie, which would hold the pid
+// against the next attempt: restore reaps it.
 test('a substitution CRIU rejects half-way (a substitute file of another mode): typed error, nothing left', {
   skip,
-  todo,
 }, async () => {
   // The counter's state file, left out at checkpoint, comes back as a substitute CRIU refuses.
   const dir = scratchDir();
