@@ -170,6 +170,7 @@ export const RESTORE_OPTIONS = {
   pidWaitTimeout: integer(0, 600_000),
   workDir: string,
   verify: boolean,
+  allowUntrustedImages: boolean,
   skipFileRwxCheck: boolean,
   replayPipeData: boolean,
   allowSizeChange: boolean,

@@ -7,6 +7,7 @@ import type { FdEntry } from './fds/fd-entry.js';
 import type { FdSubstitutions, SubstitutionPlan } from './fds/substitute.js';
 import { readProcessTree, type TreeTask } from './images/pstree.js';
 import { type Manifest, readManifest } from './integrity/manifest.js';
+import { assertTrustedImagesDir } from './integrity/trust.js';
 import { verifyImages } from './integrity/verify.js';
 
 export interface CheckpointToRestore {
@@ -16,11 +17,25 @@ export interface CheckpointToRestore {
   pids: number[];
 }
 
-/** The checkpoint in `imagesDir`, verified against its manifest first unless `verify` is false. */
-export async function readCheckpointToRestore(imagesDir: string, verify = true): Promise<CheckpointToRestore> {
+/**
+ * The checkpoint in `imagesDir`, verified against its manifest first unless `verify` is false.
+ * Whether its dir can be trusted (owner, permissions, no symlinks) is checked either way, unless
+ * `allowUntrustedImages`: restoring images executes them.
+ */
+export async function readCheckpointToRestore(
+  imagesDir: string,
+  options: { verify?: boolean | undefined; allowUntrustedImages?: boolean | undefined } = {},
+): Promise<CheckpointToRestore> {
   await assertCheckpointDir(imagesDir);
+  const allowUntrustedImages = options.allowUntrustedImages ?? false;
   // Verification reads the manifest anyway; without it, it is read as it is.
-  const manifest = verify ? (await verifyImages(imagesDir)).manifest : await readManifest(imagesDir);
+  let manifest: Manifest | undefined;
+  if (options.verify ?? true) {
+    manifest = (await verifyImages(imagesDir, { allowUntrustedImages })).manifest;
+  } else {
+    await assertTrustedImagesDir(imagesDir, { allowUntrusted: allowUntrustedImages });
+    manifest = await readManifest(imagesDir);
+  }
   const tree = await readProcessTree(imagesDir);
   return { manifest, tree, pids: [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))] };
 }

@@ -206,6 +206,12 @@ export interface RestoreOptions extends OperationOptions {
    * altered or extra files are refused with IMAGE_INTEGRITY. Costs one read of the images.
    */
   verify?: boolean;
+  /**
+   * Accept an images dir (or files in it) owned by another user or writable by group/others,
+   * which is refused by default, with or without `verify`: restoring images executes them
+   * (docs/security.md).
+   */
+  allowUntrustedImages?: boolean;
   /** Where CRIU's restore log goes. Default: a new private temp dir, removed after a success. */
   workDir?: string;
   /**

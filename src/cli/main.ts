@@ -23,7 +23,8 @@ const USAGE = `Usage:
                  [--sysv-snapshot SHMID|sem:ID|msg:ID]... [--json]
   node-criu restore -D <dir> [--detach] [--fd N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
                     [--external KEY]... [--shm OLD=NEW|key:K|same|snapshot]...
-                    [--sem ID=live|snapshot]... [--msg ID=live|snapshot]... [--no-verify] [--json]
+                    [--sem ID=live|snapshot]... [--msg ID=live|snapshot]... [--no-verify]
+                    [--allow-untrusted-images] [--json]
   node-criu verify -D <dir> [--json]
   node-criu fds -D <dir> [--json]
 ${INSPECT_USAGE}
@@ -106,6 +107,7 @@ async function cmdRestore(args: string[]): Promise<number> {
         'inherit-fd': { type: 'string', multiple: true },
         fd: { type: 'string', multiple: true },
         'no-verify': { type: 'boolean' },
+        'allow-untrusted-images': { type: 'boolean' },
         external: { type: 'string', multiple: true },
         shm: { type: 'string', multiple: true },
         sem: { type: 'string', multiple: true },
@@ -142,6 +144,7 @@ async function cmdRestore(args: string[]): Promise<number> {
     ...sysvRestoreFlags(shm, values.sem ?? [], values.msg ?? []),
     ...(Object.keys(fds).length > 0 ? { fds } : {}),
     verify: !values['no-verify'],
+    allowUntrustedImages: values['allow-untrusted-images'] ?? false,
     inheritFds,
     external: values.external ?? [],
   });

@@ -1,5 +1,5 @@
 // check() on real CRIU: is there a CRIU, is it new enough, does `criu check` pass, are we allowed.
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,29 +10,8 @@ import type { CheckOptions, CheckResult, Problem } from '../types.js';
 import { LOG_LEVEL } from './checkpoint.js';
 import { locateCriu } from './locate.js';
 import { meaningfulErrors, readLogErrors } from './log.js';
+import { privilegeProblems } from './privileges.js';
 import { formatVersion, isSupportedVersion, MIN_VERSION } from './runtime.js';
-
-const CAP_SYS_ADMIN = 21n;
-const CAP_CHECKPOINT_RESTORE = 40n;
-
-/** Root, or the capabilities CRIU needs instead (CAP_CHECKPOINT_RESTORE needs Linux 5.9). */
-export function privilegeProblem(): Problem | undefined {
-  if (process.getuid?.() === 0) return undefined;
-  let caps = 0n;
-  try {
-    const line = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s*([0-9a-f]+)$/m);
-    caps = line?.[1] ? BigInt(`0x${line[1]}`) : 0n;
-  } catch {
-    // No /proc: treated as no capabilities.
-  }
-  const has = (cap: bigint) => (caps >> cap) & 1n;
-  if (has(CAP_SYS_ADMIN) || has(CAP_CHECKPOINT_RESTORE)) return undefined;
-  return {
-    code: 'NOT_PERMITTED',
-    message: 'Not running as root and without CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN.',
-    fix: 'Run as root, or grant CAP_CHECKPOINT_RESTORE, CAP_SYS_PTRACE and CAP_SYS_RESOURCE (CRIU then runs in its unprivileged mode, with fewer features).',
-  };
-}
 
 function problemFrom(error: unknown): Problem {
   if (error instanceof CriuError) {
@@ -62,8 +41,8 @@ export async function criuCheck(options: CheckOptions): Promise<CheckResult> {
     features: undefined,
     problems: [],
   };
-  const privileges = privilegeProblem();
-  if (privileges) result.problems.push(privileges);
+  const privileges = privilegeProblems();
+  result.problems.push(...privileges);
   if (process.platform !== 'linux') {
     result.problems.push({
       code: 'UNSUPPORTED',
@@ -87,7 +66,8 @@ export async function criuCheck(options: CheckOptions): Promise<CheckResult> {
     }
     const features = await client.featureCheck();
     result.features = { memTrack: features.memTrack, lazyPages: features.lazyPages, pidfdStore: features.pidfdStore };
-    if (!privileges) {
+    // `criu check` itself fails without the privileges: their problem says it better.
+    if (privileges.length === 0) {
       const failure = await kernelCheck(client);
       if (failure) result.problems.push(failure);
     }

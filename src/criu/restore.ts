@@ -15,10 +15,13 @@ import {
   type SubstitutionPlan,
 } from '../fds/substitute.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
-import { readProcessTree } from '../images/pstree.js';
-import { readManifest } from '../integrity/manifest.js';
-import { verifyImages } from '../integrity/verify.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
+import {
+  assertSizeChangesAllowed,
+  fdTableToRestore,
+  readCheckpointToRestore,
+  waitUntilPidsFree,
+} from '../restore-plan.js';
 import { relaxFiles } from '../rewrite/file-edits.js';
 import type { LinkedCopy } from '../rewrite/linked-copy.js';
 import { rewriteImages } from '../rewrite/rewrite.js';
@@ -30,8 +33,7 @@ import { type CreatedObject, createPlanned, planSysvRestore, removeObjects } fro
 import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { LOG_LEVEL } from './checkpoint.js';
 import { explainFailure } from './explain.js';
-import { assertCheckpointDir } from './images-dir.js';
-import { pidHolder, waitForPidsFree } from './pids.js';
+import { pidHolder } from './pids.js';
 import { CriuRestoredProcess, signalNumber } from './restored-process.js';
 import { criuClient } from './runtime.js';
 
@@ -42,19 +44,10 @@ const PID_RETRY_MS = 150;
 
 export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
-  await assertCheckpointDir(imagesDir);
-  // Verification reads the manifest anyway; without it, it is read as it is.
-  const manifest = (options.verify ?? true) ? (await verifyImages(imagesDir)).manifest : await readManifest(imagesDir);
-  const tree = await readProcessTree(imagesDir);
-  const pids = [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
+  const { manifest, tree, pids } = await readCheckpointToRestore(imagesDir, options);
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
-  await waitForPidsFree(pids, deadline, options.signal);
-
-  const table = manifest?.fds ?? [];
-  if (options.fds && table.length === 0) {
-    const why = `${imagesDir} has no fd table (not made by node-criu): use inheritFds with CRIU keys instead of fds.`;
-    throw new CriuError('INVALID_SUBSTITUTION', why, { operation: 'restore' });
-  }
+  await waitUntilPidsFree(pids, deadline, pidHolder, options.signal);
+  const table = fdTableToRestore(imagesDir, manifest, options.fds);
   // Read (and so validated) before anything runs: nothing may fail once the tree is running.
   const buffered = (options.replayPipeData ?? true) ? await readPipeData(imagesDir) : new Map<number, Buffer>();
   // Host-mode SysV: every substitute is found and checked now; the tree is restored stopped.
@@ -135,15 +128,8 @@ async function restorableCopy(
   plan: SubstitutionPlan,
   allowSizeChange: boolean,
 ): Promise<LinkedCopy> {
+  assertSizeChangesAllowed(plan, allowSizeChange);
   const changes = plan.sizeChanges;
-  if (changes.length > 0 && !allowSizeChange) {
-    const { entry, size } = changes[0] as (typeof changes)[number];
-    throw new CriuError(
-      'INVALID_SUBSTITUTION',
-      `The substitute of fd ${entry.fd} of pid ${entry.pid} has ${size} bytes but ${entry.path} had ${entry.size}: CRIU would refuse it. Pass allowSizeChange: true to accept the new size.`,
-      { operation: 'restore', pid: entry.pid },
-    );
-  }
   return rewriteImages(imagesDir, async (images) => {
     if (changes.length === 0) return;
     await relaxFiles(

@@ -166,7 +166,7 @@ export async function simRestore(
   options: SimRestoreOptions,
   world: SimWorld = simWorld(),
 ): Promise<RestoredProcess> {
-  const { manifest, tree, pids } = await readCheckpointToRestore(imagesDir, options.verify ?? true);
+  const { manifest, tree, pids } = await readCheckpointToRestore(imagesDir, options);
   if (manifest?.backend === 'criu') {
     throw new CriuError(
       'INVALID_IMAGES',
