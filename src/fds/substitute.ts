@@ -72,8 +72,15 @@ function flatten(root: number, subs: FdSubstitutions, pids: ReadonlySet<number>)
   return out;
 }
 
-/** Access mode of one of our fds, from /proc/self/fdinfo. */
+/**
+ * Access mode of one of our fds, from /proc/self/fdinfo. Where there is no /proc (the simulator
+ * on macOS), only that the fd is open can be checked, and its access is taken as read-write.
+ */
 function accessOfOurFd(fd: number): AccessMode {
+  if (process.platform !== 'linux') {
+    fstatSync(fd);
+    return 'rw';
+  }
   const flags = /^flags:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
   return accessOf(Number.parseInt(flags ?? '2', 8));
 }
