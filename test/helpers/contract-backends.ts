@@ -124,21 +124,23 @@ const criu: ContractBackend = {
   lacks: (c) => (capabilitiesOf('criu').has(c) ? false : `the CRIU backend lacks capability '${c}'`),
 };
 
+function simVictim(program: string, args: string[], stdio: readonly ('pipe' | number)[]): Victim {
+  const child = simSpawn(program, args, { stdio });
+  if (!child.stdin) throw new Error(`${program} got no stdin`);
+  return {
+    pid: child.pid,
+    stdin: child.stdin,
+    stdout: child.stdout as Readable,
+    kill: () => child.kill('SIGKILL'),
+    exited: child.exited,
+  };
+}
+
 const sim: ContractBackend = {
   name: 'sim',
   backend: simBackend,
   capabilities: capabilitiesOf('sim'),
-  startEcho(stdio = ['pipe', 'pipe', 'pipe']) {
-    const child = simSpawn('echo-counter', [], { stdio });
-    if (!child.stdin) throw new Error('echo-counter got no stdin');
-    return {
-      pid: child.pid,
-      stdin: child.stdin,
-      stdout: child.stdout as Readable,
-      kill: () => child.kill('SIGKILL'),
-      exited: child.exited,
-    };
-  },
+  startEcho: (stdio = ['pipe', 'pipe', 'pipe']) => simVictim('echo-counter', [], stdio),
   async deadPid() {
     const child = simSpawn('counter', [], { stdio: 'ignore' });
     child.kill('SIGKILL');
@@ -154,17 +156,7 @@ const sim: ContractBackend = {
     remove: async (id) => {
       simWorld().sysv.remove(id);
     },
-    startStage(id) {
-      const child = simSpawn('sysv-stage', [String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
-      if (!child.stdin) throw new Error('sysv-stage got no stdin');
-      return {
-        pid: child.pid,
-        stdin: child.stdin,
-        stdout: child.stdout as Readable,
-        kill: () => child.kill('SIGKILL'),
-        exited: child.exited,
-      };
-    },
+    startStage: (id) => simVictim('sysv-stage', [String(id)], ['pipe', 'pipe', 'pipe']),
   },
   lacks: (c) => (capabilitiesOf('sim').has(c) ? false : `the simulator lacks capability '${c}'`),
 };
