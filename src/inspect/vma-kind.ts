@@ -1,5 +1,6 @@
 // What a memory area is, from the status bits CRIU records per VMA (criu/include/image.h
 // VMA_AREA_*), its mmap flags and, for memfd-backed areas, the name of the memfd inode.
+import { MAP_GROWSDOWN, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from '../fds/linux-constants.js';
 import type { VmaKind } from './types.js';
 
 /** CRIU's VMA status bits (include/image.h). */
@@ -22,12 +23,6 @@ export const VMA = {
   AREA_GUARD: 1 << 16,
   AREA_UPROBES: 1 << 17,
 } as const;
-
-const MAP_SHARED = 0x01;
-const MAP_GROWSDOWN = 0x100;
-const PROT_READ = 0x1;
-const PROT_WRITE = 0x2;
-const PROT_EXEC = 0x4;
 
 /**
  * The name CRIU gives the inode of a MAP_SHARED|MAP_ANONYMOUS area when it dumps it as a memfd:

@@ -2,10 +2,8 @@
 // the restored tree finds it under another id (CRIU recreates it with the id the images say).
 import { IpcShmEntrySchema } from '../gen/criu_images_ipc_pb.js';
 import { MmEntrySchema } from '../gen/criu_images_memory_pb.js';
+import { VMA } from '../inspect/vma-kind.js';
 import type { ImageSet } from './rewrite.js';
-
-/** CRIU's VMA status bit for a SysV shared memory attachment. */
-const VMA_AREA_SYSVIPC = 1 << 10;
 
 /**
  * Renumbers segment `from` to `to` everywhere CRIU looks: the segment's entry in ipcns-shm, the
@@ -29,7 +27,7 @@ export async function renumberShm(images: ImageSet, from: number, to: number): P
   for (const name of names.filter((n) => /^mm-\d+\.img$/.test(n))) {
     for (const entry of (await images.get(name)).entries) {
       for (const vma of entry.as(MmEntrySchema).vmas) {
-        if ((vma.status & VMA_AREA_SYSVIPC) !== 0 && vma.shmid === BigInt(from)) vma.shmid = BigInt(to);
+        if ((vma.status & VMA.AREA_SYSVIPC) !== 0 && vma.shmid === BigInt(from)) vma.shmid = BigInt(to);
       }
     }
   }

@@ -2,13 +2,11 @@
 // stopped / exited state, executing one scripted program on the event loop.
 import { close, write } from 'node:fs';
 import { constants } from 'node:os';
+import { O_ACCMODE, O_APPEND } from '../fds/linux-constants.js';
 import type { ExitStatus } from '../types.js';
 import type { SimFile, SimRegion, SimState } from './model.js';
 import type { SimProgram, SimProgramContext } from './programs/program.js';
 import type { SimWorld } from './world.js';
-
-const O_APPEND = 0o2000;
-const O_ACCMODE = 0o3;
 
 export interface SimProcessInit {
   pid: number;

@@ -3,14 +3,16 @@
 // SYSVIPC VMAs) and fds (ids, fdinfo, files.img).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAP_SHARED, PROT_WRITE } from '../fds/linux-constants.js';
 import { FdinfoEntrySchema, type FileEntry, FileEntrySchema } from '../gen/criu_images_files_pb.js';
 import { MmEntrySchema, PagemapEntrySchema, PagemapHeadSchema } from '../gen/criu_images_memory_pb.js';
 import { CoreEntrySchema, TaskKobjIdsEntrySchema } from '../gen/criu_images_task_pb.js';
 import { readImage } from '../images/codec.js';
 import { imageCorrupt } from '../images/image-error.js';
 import type { TreeTask } from '../images/pstree.js';
+import { VMA } from '../inspect/vma-kind.js';
 import { PAGE_SIZE } from './model.js';
-import { TASK_STOPPED, VMA_SYSVIPC } from './write-images.js';
+import { TASK_STOPPED } from './write-images.js';
 
 export interface ImageRegion {
   start: number;
@@ -35,9 +37,6 @@ export interface ImageTask extends TreeTask {
   fds: ImageFd[];
 }
 
-const PROT_WRITE = 2;
-const MAP_SHARED = 1;
-
 async function one<T>(path: string, read: (entries: Awaited<ReturnType<typeof readImage>>) => T): Promise<T> {
   return read(await readImage(path));
 }
@@ -61,7 +60,7 @@ export async function readImageTasks(dir: string, tree: readonly TreeTask[]): Pr
       data: Buffer.alloc(Number(v.end - v.start)),
       shared: (v.flags & MAP_SHARED) !== 0,
       writable: (v.prot & PROT_WRITE) !== 0,
-      shmid: (v.status & VMA_SYSVIPC) !== 0 ? Number(v.shmid) : undefined,
+      shmid: (v.status & VMA.AREA_SYSVIPC) !== 0 ? Number(v.shmid) : undefined,
     }));
     const pagemapPath = join(dir, `pagemap-${task.pid}.img`);
     const pagemap = (await readImage(pagemapPath)).entries;

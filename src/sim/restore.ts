@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { CriuError } from '../errors.js';
+import { O_ACCMODE, O_APPEND } from '../fds/linux-constants.js';
 import { readPipeData } from '../fds/pipe-data.js';
 import {
   type FdSubstitutions,
@@ -108,8 +109,6 @@ function regionsOf(task: ImageTask, world: SimWorld, options: SimRestoreOptions)
   });
 }
 
-const O_ACCMODE = 0o3;
-
 /** A file of the image that nothing substitutes: reopened by path, or an end with nothing behind it. */
 async function fileFromImage(file: FileEntry, world: SimWorld): Promise<SimFile> {
   const base = { position: 0, uid: 0, gid: 0, refs: 0, host: undefined, mountId: 0, size: 0 } as const;
@@ -137,7 +136,7 @@ async function fileFromImage(file: FileEntry, world: SimWorld): Promise<SimFile>
   }
   const reg = file.reg;
   if (file.type === FdType.REG && reg && !reg.ext) {
-    const handle = await open(reg.name, reg.flags & (O_ACCMODE | 0o2000)).catch((error: Error) => {
+    const handle = await open(reg.name, reg.flags & (O_ACCMODE | O_APPEND)).catch((error: Error) => {
       throw new CriuError('RESTORE_FAILED', `The simulator cannot reopen ${reg.name}: ${error.message}.`, {
         operation: 'restore',
         cause: error,

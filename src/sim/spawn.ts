@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { openSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
+import { O_ACCMODE, O_APPEND } from '../fds/linux-constants.js';
 import { duplexPair } from './duplex-pair.js';
 import { hostFile } from './host-file.js';
 import { pageAlign, type SimFile, type SimRegion } from './model.js';
@@ -31,8 +32,6 @@ export const ARGS_BASE = 0x7ffc_0000_0000;
 const O_RDONLY = 0;
 const O_WRONLY = 1;
 const O_RDWR = 2;
-const O_ACCMODE = 3;
-const O_APPEND = 0o2000;
 const S_IFCHR = 0o020000;
 const S_IFSOCK = 0o140000;
 

@@ -2,11 +2,22 @@
 // fs, mm, pagemap + pages and fdinfo, the tree's files in files.img, and stats-dump. The
 // images decode with the codec and describe the same tree as the manifest.
 import { randomUUID } from 'node:crypto';
+import {
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  PROT_READ,
+  PROT_WRITE,
+  S_IFDIR,
+  S_IFREG,
+} from '../fds/linux-constants.js';
 import { FdinfoEntrySchema, FdType, FileEntrySchema } from '../gen/criu_images_files_pb.js';
 import { MmEntrySchema, PagemapEntrySchema, PagemapHeadSchema } from '../gen/criu_images_memory_pb.js';
 import { InventoryEntrySchema, PstreeEntrySchema, StatsEntrySchema } from '../gen/criu_images_pb.js';
 import { Arch, CoreEntrySchema, FsEntrySchema, TaskKobjIdsEntrySchema } from '../gen/criu_images_task_pb.js';
 import type { ImageEntry } from '../images/codec.js';
+import { PE_PRESENT } from '../inspect/memory.js';
+import { VMA } from '../inspect/vma-kind.js';
 import type { SimFdRow } from './fd-rows.js';
 import { entry, writeImageFile } from './image-files.js';
 import { PAGE_SIZE, type SimFile, type SimRegion } from './model.js';
@@ -15,21 +26,9 @@ import type { SimProcess } from './process.js';
 /** CRIU's constants for what the images record (criu/include/image.h, compel task states). */
 export const TASK_ALIVE = 1;
 export const TASK_STOPPED = 3;
-export const VMA_REGULAR = 1;
-export const VMA_ANON_SHARED = 1 << 8;
-export const VMA_ANON_PRIVATE = 1 << 9;
-export const VMA_SYSVIPC = 1 << 10;
-const MAP_SHARED = 0x01;
-const MAP_PRIVATE = 0x02;
-const MAP_ANONYMOUS = 0x20;
-const PROT_READ = 1;
-const PROT_WRITE = 2;
-const PE_PRESENT = 4;
 const SOCK_STREAM = 1;
 const TCP_ESTABLISHED = 1;
 const USK_EXTERN = 1;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
 /** Where an exe of the simulator would live: the task's program, by name. */
 export const SIM_EXE_DIR = '/usr/libexec/node-criu-sim/';
 
@@ -72,7 +71,9 @@ function vma(region: SimRegion) {
     shmid: BigInt(region.shmid ?? 0),
     prot: PROT_READ | (region.writable ? PROT_WRITE : 0),
     flags: (sysv || region.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS,
-    status: VMA_REGULAR | (sysv ? VMA_ANON_SHARED | VMA_SYSVIPC : region.shared ? VMA_ANON_SHARED : VMA_ANON_PRIVATE),
+    status:
+      VMA.AREA_REGULAR |
+      (sysv ? VMA.ANON_SHARED | VMA.AREA_SYSVIPC : region.shared ? VMA.ANON_SHARED : VMA.ANON_PRIVATE),
     fd: -1n,
     ...(sysv ? { fdflags: region.writable ? 2 : 0 } : {}),
   };

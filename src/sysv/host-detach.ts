@@ -1,10 +1,11 @@
 // Host mode at checkpoint: detach every SysV segment inside its stopped task, hold the range with
 // a placeholder, and put everything back as it was after a leave-running or failed dump.
 import { CriuError, errnoName } from '../errors.js';
+import { PROT_NONE } from '../fds/linux-constants.js';
 import { byTask, describe, rangeLength, readAttachments, type SysvAttachment } from './attachments.js';
 import { FinalState, type InjectedCall, injectCalls } from './inject.js';
 import { readShmSegments } from './ipc-table.js';
-import { PLACEHOLDER_FLAGS, PROT_NONE, SYS, syscallError } from './linux-ipc.js';
+import { PLACEHOLDER_FLAGS, SYS, syscallError } from './linux-ipc.js';
 import { attachInPlace } from './reattach.js';
 import { isStopped } from './task-state.js';
 

@@ -1,13 +1,10 @@
 // Linux x86_64 numbers the SysV code injects or passes: syscalls, shmat/mmap flags, IPC ids.
 
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE } from '../fds/linux-constants.js';
+
 /** x86_64 system call numbers. */
 export const SYS = { mmap: 9, shmget: 29, shmat: 30, shmctl: 31, shmdt: 67 } as const;
 
-export const PROT_NONE = 0;
-export const MAP_PRIVATE = 0x02;
-export const MAP_FIXED = 0x10;
-export const MAP_ANONYMOUS = 0x20;
-export const MAP_NORESERVE = 0x4000;
 /** The placeholder that holds a detached segment's range: no access, no memory, no pages. */
 export const PLACEHOLDER_FLAGS = MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 
