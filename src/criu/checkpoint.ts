@@ -32,7 +32,8 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     });
   }
   // CRIU would freeze this very process, which then could never answer it.
-  if ((await treePids(pid)).includes(process.pid)) {
+  const treeBefore = await treePids(pid);
+  if (treeBefore.includes(process.pid)) {
     throw new CriuError(
       'UNSUPPORTED',
       `pid ${pid} is this process or one of its ancestors: a process cannot checkpoint a tree it is part of.`,
@@ -44,9 +45,9 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   }
   // What CRIU cannot dump, and advice that names nothing, fail before anything is frozen.
   const rule = leaveOutRule(pid, options.leaveOut);
-  let fds = await readTreeFds(pid, rule);
+  let fds = await readTreeFds(pid, rule, treeBefore);
   const mapRule = mappingRule(options.leaveOutMappings);
-  let mappings = await readTreeMappings(await treePids(pid), mapRule);
+  let mappings = await readTreeMappings(treeBefore, mapRule);
   assertMappingAdviceMatches(options.leaveOutMappings, mappings);
   assertDumpable(fds);
   assertAdviceMatches(pid, options.leaveOut, fds);
@@ -65,9 +66,10 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     },
     // CRIU asks here with the tree frozen: the table read now is exactly what gets dumped.
     queryExtFiles: async (context) => {
-      frozen = new Map((await treePids(pid)).map((p) => [p, startTime(p)]));
-      fds = await readTreeFds(pid, rule);
-      mappings = await readTreeMappings(await treePids(pid), mapRule);
+      const tree = await treePids(pid);
+      frozen = new Map(tree.map((p) => [p, startTime(p)]));
+      fds = await readTreeFds(pid, rule, tree);
+      mappings = await readTreeMappings(tree, mapRule);
       assertDumpable(fds);
       const extra = await options.hooks?.queryExtFiles?.(context);
       if (extra === false) return false;

@@ -147,10 +147,11 @@ export type { LeaveOutRule } from './tree-rules.js';
 
 /**
  * The fd table of the tree rooted at `root`. An fd whose other end is outside the tree (a
- * parent's stdio socketpair or pipe) is left out, as is any fd `leaveOut` selects.
+ * parent's stdio socketpair or pipe) is left out, as is any fd `leaveOut` selects. `pids`: the
+ * tree's pids when the caller has just walked it (saves a second walk of /proc).
  */
-export async function readTreeFds(root: number, leaveOut?: LeaveOutRule): Promise<FdEntry[]> {
-  const pids = await treePids(root);
+export async function readTreeFds(root: number, leaveOut?: LeaveOutRule, pids?: readonly number[]): Promise<FdEntry[]> {
+  pids ??= await treePids(root);
   const raw: ReturnType<typeof readFd>[] = [];
   for (const pid of pids) {
     const fds = readdirOrEmpty(`/proc/${pid}/fd`)
