@@ -50,7 +50,13 @@ if (newest(['src', 'test', 'tsconfig.json']) > mtime('dist/.built')) {
 // 3. The native addon (Linux only: the simulator never needs it).
 if (process.platform === 'linux' && process.env.NODE_CRIU_BACKEND !== 'sim') {
   if (newest(['native', 'binding.gyp']) > mtime('build/Release/node_criu.node')) {
-    run('node', ['node_modules/node-gyp/bin/node-gyp.js', 'rebuild', '--silent'], 'building the native addon');
+    // Build against the running Node's own headers when it ships them (a distro Node does): run
+    // outside npm, node-gyp would otherwise try to download them, which fails offline.
+    const prefix = join(process.execPath, '../..');
+    const nodedir =
+      process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include/node/node_version.h')) ? prefix : undefined);
+    const gyp = ['node_modules/node-gyp/bin/node-gyp.js', 'rebuild', '--silent'];
+    run('node', nodedir ? [...gyp, `--nodedir=${nodedir}`] : gyp, 'building the native addon');
   }
   // 4. CRIU: reused when it works, built from Debian's source package otherwise.
   if (process.getuid?.() === 0) {

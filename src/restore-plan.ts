@@ -1,5 +1,6 @@
 // The backend-neutral half of restore: reading and verifying a checkpoint, waiting for its pids,
 // and the checks on the fd table every backend makes before anything is restored.
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertCheckpointDir } from './criu/images-dir.js';
 import { CriuError } from './errors.js';
@@ -93,4 +94,9 @@ export async function waitUntilPidsFree(
       });
     });
   }
+}
+
+/** A restored process's `stdio`: the 'pipe' substitutes' ends by fd, at least 0-2. */
+export function stdioArray(streams: ReadonlyMap<number, Socket>): (Socket | undefined)[] {
+  return Array.from({ length: Math.max(3, ...[...streams.keys()].map((fd) => fd + 1)) }, (_, fd) => streams.get(fd));
 }

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ProcessWatcher } from '../native.js';
+import { stdioArray } from '../restore-plan.js';
 import type { ExitStatus, RestoredProcess } from '../types.js';
 
 export function signalNumber(signal: NodeJS.Signals | number): number {
@@ -26,9 +27,7 @@ export class CriuRestoredProcess implements RestoredProcess {
     this.#watcher = watcher;
     this.pid = watcher.pid;
     this.pids = pids;
-    this.stdio = Array.from({ length: Math.max(3, ...[...streams.keys()].map((fd) => fd + 1)) }, (_, fd) =>
-      streams.get(fd),
-    );
+    this.stdio = stdioArray(streams);
     [this.stdin, this.stdout, this.stderr] = this.stdio;
     this.exited = watcher.exited.then(({ code, signal }) => ({ code, signal }));
   }

@@ -1,5 +1,6 @@
 // A restored simulated tree's root as the RestoredProcess every backend returns.
 import type { Socket } from 'node:net';
+import { stdioArray } from '../restore-plan.js';
 import type { ExitStatus, RestoredProcess } from '../types.js';
 import type { SimProcess } from './process.js';
 
@@ -17,9 +18,7 @@ export class SimRestoredProcess implements RestoredProcess {
     this.#root = root;
     this.pid = root.pid;
     this.pids = pids;
-    this.stdio = Array.from({ length: Math.max(3, ...[...streams.keys()].map((fd) => fd + 1)) }, (_, fd) =>
-      streams.get(fd),
-    );
+    this.stdio = stdioArray(streams);
     [this.stdin, this.stdout, this.stderr] = this.stdio;
     this.exited = root.exited;
   }
