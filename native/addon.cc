@@ -42,6 +42,8 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                                 Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"),
                                 napi_enumerable),
                   InstanceValue("shmCopy", Napi::Function::New(env, ShmCopy, "shmCopy"), napi_enumerable),
+                  InstanceValue("openInIpcNamespace",
+                                Napi::Function::New(env, OpenInIpcNamespace, "openInIpcNamespace"), napi_enumerable),
                   InstanceValue("ipcCreate", Napi::Function::New(env, IpcCreate, "ipcCreate"), napi_enumerable),
                   InstanceValue("ipcRemove", Napi::Function::New(env, IpcRemove, "ipcRemove"), napi_enumerable),
                   InstanceValue("ipcSetOwner", Napi::Function::New(env, IpcSetOwner, "ipcSetOwner"), napi_enumerable),

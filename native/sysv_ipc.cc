@@ -1,6 +1,8 @@
 // SysV calls the snapshot and recreate code needs; everything else about them is TypeScript.
 #include "sysv_ipc.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -10,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "system_error.h"
@@ -36,6 +39,27 @@ int IntArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 enum class Kind { kShm, kSem, kMsg };
 
+// Runs `job` in the IPC namespace of `ns_fd` (-1: ours). setns(CLONE_NEWIPC) is per thread, so a
+// short-lived thread joins the namespace and dies with it: no thread of Node's ever changes
+// namespace. Returns 0, or the errno of setns (job reports its own failures).
+template <typename Job>
+int InIpcNamespace(int ns_fd, Job job) {
+  if (ns_fd < 0) {
+    job();
+    return 0;
+  }
+  int error = 0;
+  std::thread worker([&] {
+    if (setns(ns_fd, CLONE_NEWIPC) != 0) {
+      error = errno;
+      return;
+    }
+    job();
+  });
+  worker.join();
+  return error;
+}
+
 Kind KindArg(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "kind must be a string");
   const std::string kind = info[0].As<Napi::String>().Utf8Value();
@@ -48,8 +72,9 @@ Kind KindArg(const Napi::CallbackInfo& info) {
 // Copies in chunks so that a short read or write (a signal, a full disk) is seen, not skipped.
 class ShmCopyWorker : public Napi::AsyncWorker {
  public:
-  ShmCopyWorker(Napi::Env env, int shmid, int fd, size_t bytes, bool to_segment)
+  ShmCopyWorker(Napi::Env env, int shmid, int fd, size_t bytes, bool to_segment, int ns_fd)
       : Napi::AsyncWorker(env, "node-criu:shmCopy"),
+        ns_fd_(ns_fd),
         shmid_(shmid),
         fd_(fd),
         bytes_(bytes),
@@ -59,6 +84,13 @@ class ShmCopyWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
+    if (const int error = InIpcNamespace(ns_fd_, [this] { Copy(); }); error != 0) {
+      error_ = error;
+      step_ = "setns";
+    }
+  }
+
+  void Copy() {
     void* at = shmat(shmid_, nullptr, to_segment_ ? 0 : SHM_RDONLY);
     if (at == reinterpret_cast<void*>(-1)) {
       Fail("shmat");
@@ -98,6 +130,7 @@ class ShmCopyWorker : public Napi::AsyncWorker {
     step_ = step;
   }
 
+  int ns_fd_;
   int shmid_;
   int fd_;
   size_t bytes_;
@@ -114,15 +147,34 @@ Napi::Value ShmCopy(const Napi::CallbackInfo& info) {
   const int shmid = IntArg(info, 0, "shmid");
   const int fd = IntArg(info, 1, "fd");
   if (info.Length() < 4 || !info[2].IsNumber() || !info[3].IsBoolean()) {
-    throw Napi::TypeError::New(env, "shmCopy(shmid, fd, bytes, toSegment)");
+    throw Napi::TypeError::New(env, "shmCopy(shmid, fd, bytes, toSegment, ipcNsFd)");
   }
   const int64_t bytes = info[2].As<Napi::Number>().Int64Value();
   if (bytes < 0) throw Napi::RangeError::New(env, "bytes must not be negative");
+  const int ns_fd = IntArg(info, 4, "ipcNsFd");
   auto* worker =
-      new ShmCopyWorker(env, shmid, fd, static_cast<size_t>(bytes), info[3].As<Napi::Boolean>().Value());
+      new ShmCopyWorker(env, shmid, fd, static_cast<size_t>(bytes), info[3].As<Napi::Boolean>().Value(), ns_fd);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
+}
+
+Napi::Value OpenInIpcNamespace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int ns_fd = IntArg(info, 0, "ipcNsFd");
+  if (info.Length() < 2 || !info[1].IsString()) throw Napi::TypeError::New(env, "path must be a string");
+  const std::string path = info[1].As<Napi::String>().Utf8Value();
+  // Files such as /proc/sysvipc/shm and /proc/sys/kernel/shmmax show the namespace they were
+  // opened in, so the open alone happens inside it; reading is the caller's business.
+  int fd = -1;
+  int open_error = 0;
+  const int error = InIpcNamespace(ns_fd, [&] {
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    open_error = errno;
+  });
+  if (error != 0) throw SystemError(env, error, "setns");
+  if (fd < 0) throw SystemError(env, open_error, "open");
+  return Napi::Number::New(env, fd);
 }
 
 Napi::Value IpcCreate(const Napi::CallbackInfo& info) {

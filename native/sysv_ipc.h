@@ -6,10 +6,14 @@
 
 namespace node_criu {
 
-// shmCopy(shmid, fd, bytes, toSegment) -> Promise<void>: attaches the segment in this process
-// (read-only unless toSegment), copies `bytes` between it and the file at fd (from offset 0),
-// detaches. Runs on the thread pool: a large segment takes a while.
+// shmCopy(shmid, fd, bytes, toSegment, ipcNsFd) -> Promise<void>: attaches the segment in this
+// process (read-only unless toSegment), copies `bytes` between it and the file at fd (from offset
+// 0), detaches. Runs on the thread pool: a large segment takes a while. ipcNsFd >= 0 (an open
+// /proc/PID/ns/ipc): the segment is the one with that id in that IPC namespace.
 Napi::Value ShmCopy(const Napi::CallbackInfo& info);
+// openInIpcNamespace(ipcNsFd, path) -> fd: opens path read-only from inside that IPC namespace
+// (/proc/sysvipc/* and the ipc sysctls show the namespace of their opener).
+Napi::Value OpenInIpcNamespace(const Napi::CallbackInfo& info);
 // ipcCreate(kind 'shm'|'sem'|'msg', key, sizeOrNsems, flags) -> id (shmget/semget/msgget).
 Napi::Value IpcCreate(const Napi::CallbackInfo& info);
 // ipcRemove(kind, id): IPC_RMID.

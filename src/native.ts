@@ -108,8 +108,14 @@ export interface NativeAddon {
   /**
    * Copies `bytes` between SysV segment `shmid` and the file at `fd` (from offset 0), attaching
    * the segment in this process (read-only unless `toSegment`) for the copy only. Thread pool.
+   * With `ipcNsFd` (an open /proc/PID/ns/ipc) the segment is the one of that IPC namespace.
    */
-  shmCopy(shmid: number, fd: number, bytes: number, toSegment: boolean): Promise<void>;
+  shmCopy(shmid: number, fd: number, bytes: number, toSegment: boolean, ipcNsFd?: number): Promise<void>;
+  /**
+   * Opens `path` read-only from inside the IPC namespace of `ipcNsFd` and returns the fd:
+   * /proc/sysvipc/* and the ipc sysctls then describe that namespace. Throws a system error.
+   */
+  openInIpcNamespace(ipcNsFd: number, path: string): number;
   /** shmget/semget/msgget(key, size or nsems, flags) -> the id; throws a system error. */
   ipcCreate(kind: IpcKind, key: number, size: number, flags: number): number;
   /** IPC_RMID. */
@@ -204,7 +210,8 @@ interface RawBinding {
   streamSocketPair(): [number, number];
   openPty(): PtyPair;
   injectSyscalls(pid: number, calls: InjectedCall[], finalState: number, stopTimeoutMs: number): Promise<InjectResult>;
-  shmCopy(shmid: number, fd: number, bytes: number, toSegment: boolean): Promise<void>;
+  shmCopy(shmid: number, fd: number, bytes: number, toSegment: boolean, ipcNsFd: number): Promise<void>;
+  openInIpcNamespace(ipcNsFd: number, path: string): number;
   ipcCreate(kind: IpcKind, key: number, size: number, flags: number): number;
   ipcRemove(kind: IpcKind, id: number): void;
   ipcSetOwner(kind: IpcKind, id: number, uid: number, gid: number, mode: number, qbytes: number): void;
@@ -368,12 +375,17 @@ function adapt(raw: RawBinding): NativeAddon {
         stopTimeoutMs,
       );
     },
-    shmCopy(shmid, fd, bytes, toSegment) {
+    shmCopy(shmid, fd, bytes, toSegment, ipcNsFd) {
       assertFd(fd, 'fd');
+      if (ipcNsFd !== undefined) assertFd(ipcNsFd, 'ipcNsFd');
       if (!Number.isSafeInteger(bytes) || bytes < 0) {
         throw argumentError(`bytes must be a non-negative integer, got ${String(bytes)}.`, 'ERR_OUT_OF_RANGE');
       }
-      return raw.shmCopy(shmid, fd, bytes, toSegment);
+      return raw.shmCopy(shmid, fd, bytes, toSegment, ipcNsFd ?? -1);
+    },
+    openInIpcNamespace(ipcNsFd, path) {
+      assertFd(ipcNsFd, 'ipcNsFd');
+      return raw.openInIpcNamespace(ipcNsFd, path);
     },
     ipcCreate: (kind, key, size, flags) => raw.ipcCreate(kind, key | 0, size, flags),
     ipcRemove: (kind, id) => raw.ipcRemove(kind, id),
@@ -404,6 +416,7 @@ function isRawBinding(value: unknown): value is RawBinding {
     'openPty',
     'injectSyscalls',
     'shmCopy',
+    'openInIpcNamespace',
     'ipcCreate',
     'ipcRemove',
     'ipcSetOwner',

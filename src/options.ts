@@ -69,11 +69,23 @@ const snapshotChoice = (v: unknown, n: string): boolean => {
   return false;
 };
 
-/** A SysV segment substitute: 'same', a segment id, { key }, or a snapshot. */
+/** A SysV segment substitute: 'same', a segment id, { key }, a snapshot, or { data }. */
 const shmSubstitute: Check = (v, n) => {
   if (v === 'same' || snapshotChoice(v, n)) return;
   if (typeof v === 'number') return integer(0, 2 ** 31 - 1)(v, n);
-  if (!isObject(v)) fail(n, "'same', a segment id, { key }, 'snapshot' or { snapshot }", v);
+  if (!isObject(v)) fail(n, "'same', a segment id, { key }, 'snapshot', { snapshot } or { data }", v);
+  if ('data' in v) {
+    return validateShape(
+      v,
+      {
+        data: (d, name) => {
+          if (!(d instanceof Uint8Array)) fail(name, 'a Buffer or Uint8Array', d);
+        },
+      },
+      n,
+      ['data'],
+    );
+  }
   validateShape(v, { key: integer(-(2 ** 31), 2 ** 32 - 1) }, n, ['key']);
 };
 /** Host semaphore sets or queues at restore: { [id]: 'live' | 'snapshot' | { snapshot } }. */
@@ -96,8 +108,8 @@ export const sysvSelection: Check = (v, n) => {
   validateShape(v, { shm: idList, sem: idList, msg: idList }, n);
 };
 const sysvCheckpoint: Check = (v, n) => {
-  if (!isObject(v)) fail(n, 'an object { snapshot? }', v);
-  validateShape(v, { snapshot: sysvSelection }, n);
+  if (!isObject(v)) fail(n, 'an object { snapshot?, leaveOutContents? }', v);
+  validateShape(v, { snapshot: sysvSelection, leaveOutContents: (ids, name) => ids === 'all' || idList(ids, name) }, n);
 };
 const sysvRestore: Check = (v, n) => {
   if (!isObject(v)) fail(n, 'an object { shm?, sem?, msg? }', v);

@@ -11,6 +11,7 @@ import type { TreeTask } from './images/pstree.js';
 import type { DumpStats } from './images/stats.js';
 import type { Hooks } from './rpc/hooks.js';
 import type { SysvAttachment } from './sysv/attachments.js';
+import type { LeftOutContents } from './sysv/ipcns-contents.js';
 import type { HostObjectChoice } from './sysv/restore-objects.js';
 import type { SysvSelection } from './sysv/snapshot.js';
 import type { SnapshotObject } from './sysv/snapshot-format.js';
@@ -25,10 +26,11 @@ export type { TreeTask } from './images/pstree.js';
 export type { DumpStats, RestoreStats } from './images/stats.js';
 export type { Hook, HookContext, Hooks, QueryExtFilesHook } from './rpc/hooks.js';
 export type { SysvAttachment } from './sysv/attachments.js';
+export type { LeftOutContents } from './sysv/ipcns-contents.js';
 export type { HostObjectChoice } from './sysv/restore-objects.js';
 export type { SysvSelection } from './sysv/snapshot.js';
 export type { SnapshotManifest, SnapshotObject } from './sysv/snapshot-format.js';
-export type { ShmSubstitute, ShmSubstitutions, SnapshotSubstitute } from './sysv/substitutes.js';
+export type { DataSubstitute, ShmSubstitute, ShmSubstitutions, SnapshotSubstitute } from './sysv/substitutes.js';
 
 /** Options every operation accepts. */
 export interface CommonOptions {
@@ -128,6 +130,14 @@ export interface SysvCheckpointOptions {
    * from it with `'snapshot'`.
    */
   snapshot?: SysvSelection;
+  /**
+   * IPC-namespace mode (a tree spawned with `namespaces: ['ipc']`, whose segments CRIU saves):
+   * segments, by id in the tree's namespace, or `'all'`, whose contents are left out of the
+   * images: their pages are dropped once CRIU has written them, so the checkpoint holds none of
+   * those bytes. Restore then needs a refill for each (`sysv.shm[id] = { data }` or a snapshot),
+   * unless told to start it zeroed (`{ data: Buffer.alloc(0) }`).
+   */
+  leaveOutContents?: readonly number[] | 'all';
 }
 
 export interface Checkpoint {
@@ -153,7 +163,7 @@ export interface Checkpoint {
    * saved none of its contents; after a leave-running or failed checkpoint it was put back in
    * place. Restore attaches each to a live segment (see RestoreOptions.sysv).
    */
-  sysv?: { attachments: SysvAttachment[]; snapshot?: SnapshotObject[] };
+  sysv?: { attachments: SysvAttachment[]; snapshot?: SnapshotObject[]; contentsLeftOut?: LeftOutContents[] };
 }
 
 /** Restore into an existing namespace, e.g. `{ ns: 'ipc', nsFile: '/proc/1234/ns/ipc' }`. */

@@ -10,7 +10,10 @@ import { readDumpStats } from '../images/stats.js';
 import { type RecordInput, recordManifest } from '../integrity/record.js';
 import { criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
+import { inHostIpcNamespace } from '../sysv/attachments.js';
 import { type DetachedSegments, detachSegments, reattachSegments } from '../sysv/host-detach.js';
+import { ipcNamespaceOf } from '../sysv/ipc-namespace.js';
+import { contentsToLeaveOut, dropContents } from '../sysv/ipcns-contents.js';
 import { snapshotSysv } from '../sysv/snapshot.js';
 import type { SnapshotObject } from '../sysv/snapshot-format.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
@@ -52,6 +55,8 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   assertDumpable(fds);
   assertAdviceMatches(pid, options.leaveOut, fds);
   externalsFor(fds);
+  // IPC-namespace mode: segments whose contents stay out of the images, checked now.
+  const contentsLeftOut = contentsToLeaveOut(pid, options.sysv?.leaveOutContents);
   // CRIU has written every image once post-dump is answered; what it still does is end (or
   // release) the tree, write stats-dump and answer. If it dies in between, the checkpoint is kept.
   let imagesWritten = false;
@@ -104,7 +109,11 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     sysv = await detachSegments(await treePids(pid));
     // Taken while the tasks that attach segments are stopped; the files become images of the
     // checkpoint (in its manifest, digested with the rest).
-    if (options.sysv?.snapshot) snapshot = (await snapshotSysv(options.sysv.snapshot, imagesDir)).objects;
+    if (options.sysv?.snapshot) {
+      // A tree with an IPC namespace of its own has its ids there.
+      const where = inHostIpcNamespace(pid) ? {} : { ipcNamespace: ipcNamespaceOf(pid) };
+      snapshot = (await snapshotSysv(options.sysv.snapshot, imagesDir, where)).objects;
+    }
     const { response, refusal } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
       hooks,
@@ -151,6 +160,7 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     throw failure;
   }
   await restored;
+  await dropContents(imagesDir, contentsLeftOut);
   const tree = await readProcessTree(imagesDir);
   const pids = tree.map((t) => t.pid);
   // Last: the manifest marks the checkpoint complete, so nothing before it can pass for one.
@@ -168,12 +178,13 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     },
     fds,
     mappings,
-    ...(sysv?.attachments.length || snapshot
+    ...(sysv?.attachments.length || snapshot || contentsLeftOut.length
       ? {
           sysv: {
             attachments: sysv?.attachments ?? [],
             stoppedBefore: sysv?.stoppedBefore ?? [],
             ...(snapshot ? { snapshot: snapshot.map(({ kind, id }) => ({ kind, id })) } : {}),
+            ...(contentsLeftOut.length ? { contentsLeftOut } : {}),
           },
         }
       : {}),
@@ -189,8 +200,14 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     mappings,
     stats: await readDumpStats(imagesDir),
     logPath,
-    ...(sysv?.attachments.length || snapshot
-      ? { sysv: { attachments: sysv?.attachments ?? [], ...(snapshot ? { snapshot } : {}) } }
+    ...(sysv?.attachments.length || snapshot || contentsLeftOut.length
+      ? {
+          sysv: {
+            attachments: sysv?.attachments ?? [],
+            ...(snapshot ? { snapshot } : {}),
+            ...(contentsLeftOut.length ? { contentsLeftOut } : {}),
+          },
+        }
       : {}),
   };
 }

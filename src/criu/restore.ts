@@ -24,9 +24,11 @@ import {
 } from '../restore-plan.js';
 import { relaxFiles } from '../rewrite/file-edits.js';
 import type { LinkedCopy } from '../rewrite/linked-copy.js';
-import { rewriteImages } from '../rewrite/rewrite.js';
+import { ImageSet, rewriteImages } from '../rewrite/rewrite.js';
 import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
+import { readIpcNamespaceImages } from '../sysv/ipcns-images.js';
+import { planIpcNamespaceRestore } from '../sysv/ipcns-restore.js';
 import { sysvSection } from '../sysv/manifest-section.js';
 import { attachRestored, resumeTree } from '../sysv/restore-attach.js';
 import { type CreatedObject, createPlanned, planSysvRestore, removeObjects } from '../sysv/restore-objects.js';
@@ -52,8 +54,13 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const buffered = (options.replayPipeData ?? true) ? await readPipeData(imagesDir) : new Map<number, Buffer>();
   // Host-mode SysV: every substitute is found and checked now; the tree is restored stopped.
   const sysv = sysvSection(manifest, imagesDir);
+  // A tree with an IPC namespace of its own: options.sysv speaks of that namespace's objects.
+  const ownNamespace = await readIpcNamespaceImages(new ImageSet(imagesDir));
+  const ipcns = await planIpcNamespaceRestore(ownNamespace, sysv, options.sysv, options.joinNs, imagesDir);
   // Segments, sets and queues to recreate from snapshots are checked now, created before CRIU runs.
-  const sysvPlan = await planSysvRestore(sysv, options.sysv, imagesDir);
+  const sysvPlan = await planSysvRestore(sysv, ownNamespace ? undefined : options.sysv, imagesDir);
+  // Host attachments, refills and joined-namespace attachments are made before the tree runs.
+  const stopped = sysv !== undefined || ipcns !== undefined;
   // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
   // Planned last of the checks: it opens the substitutes ('pipe' ends), which the finally below releases.
   const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
@@ -73,32 +80,27 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
       skipFileRwxCheck: options.skipFileRwxCheck || plan.relaxRwxCheck,
     };
     const inheritFds = { ...plan.inheritFds, ...options.inheritFds };
-    copy = await restorableCopy(imagesDir, plan, options.allowSizeChange ?? false);
+    copy = await restorableCopy(imagesDir, plan, options.allowSizeChange ?? false, ipcns?.edit);
     const made = await createPlanned(sysvPlan);
     created = made.created;
     const shmIds = made.shmIds;
-    const root = await runRestore(
-      client,
-      copy.dir,
-      restoreOptions,
-      inheritFds,
-      pids,
-      deadline,
-      sysv !== undefined,
-    ).catch(async (error: unknown) => {
-      // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
-      await endLeftovers(pids);
-      throw error;
-    });
+    const root = await runRestore(client, copy.dir, restoreOptions, inheritFds, pids, deadline, stopped).catch(
+      async (error: unknown) => {
+        // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
+        await endLeftovers(pids);
+        throw error;
+      },
+    );
     let watcher: ProcessWatcher | undefined;
     try {
       watcher = loadNative().watchProcess(root);
       // Nothing runs before every segment is attached: a failure ends the still-stopped tree.
-      if (sysv) {
-        await attachRestored(sysv, shmIds);
+      if (sysv) await attachRestored(sysv, shmIds);
+      await ipcns?.complete(root);
+      if (stopped) {
         resumeTree(
           tree.map((t) => t.pid),
-          sysv,
+          [...(sysv?.stoppedBefore ?? []), ...(ipcns?.stoppedBefore ?? [])],
         );
       }
       replayPipeData(plan, buffered);
@@ -121,16 +123,18 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
 /**
  * CRIU restores from a linked copy of the images: it writes stats-restore into the dir it reads,
  * and the original must stay as it was. Substitutes of another size get files.img rewritten in
- * the copy (allowSizeChange); pages are never copied.
+ * the copy (allowSizeChange), IPC-namespace choices their edits; pages are never copied.
  */
 async function restorableCopy(
   imagesDir: string,
   plan: SubstitutionPlan,
   allowSizeChange: boolean,
+  sysvEdit: ((images: ImageSet) => Promise<void>) | undefined,
 ): Promise<LinkedCopy> {
   assertSizeChangesAllowed(plan, allowSizeChange);
   const changes = plan.sizeChanges;
   return rewriteImages(imagesDir, async (images) => {
+    await sysvEdit?.(images);
     if (changes.length === 0) return;
     await relaxFiles(
       images,

@@ -1,7 +1,13 @@
 // Edits for SysV shared memory in a checkpoint's own IPC namespace: renumber a segment, so that
-// the restored tree finds it under another id (CRIU recreates it with the id the images say).
+// the restored tree finds it under another id (CRIU recreates it with the id the images say);
+// or restore into an existing namespace, binding to the segments that live there.
+import { clearField } from '@bufbuild/protobuf';
+import { MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, PROT_NONE } from '../fds/linux-constants.js';
 import { IpcShmEntrySchema } from '../gen/criu_images_ipc_pb.js';
-import { MmEntrySchema } from '../gen/criu_images_memory_pb.js';
+import { MmEntrySchema, VmaEntrySchema } from '../gen/criu_images_memory_pb.js';
+import { InventoryEntrySchema } from '../gen/criu_images_pb.js';
+import { TaskKobjIdsEntrySchema } from '../gen/criu_images_task_pb.js';
+import { readProcessTree } from '../images/pstree.js';
 import { VMA } from '../inspect/vma-kind.js';
 import type { ImageSet } from './rewrite.js';
 
@@ -33,4 +39,35 @@ export async function renumberShm(images: ImageSet, from: number, to: number): P
   }
   const pagemap = `pagemap-shmem-${from}.img`;
   if (names.includes(pagemap)) images.rename(pagemap, `pagemap-shmem-${to}.img`);
+}
+
+/**
+ * Restoring into an existing IPC namespace: CRIU recreates a namespace's objects whenever the
+ * root's IPC namespace differs from its own, and then attaches SysV ranges only to segments it
+ * made. Here the inventory says the root shares CRIU's namespace (which joinNs makes the target
+ * one), so nothing is recreated, and every SysV range becomes the empty placeholder host mode
+ * leaves (anonymous, no access, no pages) for the segments to be attached in the stopped tree.
+ */
+export async function bindToJoinedNamespace(images: ImageSet): Promise<void> {
+  const [root] = await readProcessTree(images.dir);
+  if (!root) throw new RangeError('The checkpoint has no tasks');
+  const rootIds = (await images.get(`ids-${root.pid}.img`)).entries[0]?.as(TaskKobjIdsEntrySchema);
+  const inventory = (await images.get('inventory.img')).entries[0]?.as(InventoryEntrySchema);
+  if (!rootIds || !inventory?.rootIds) throw new RangeError('The checkpoint records no namespace ids');
+  inventory.rootIds.ipcNsId = rootIds.ipcNsId;
+  for (const name of (await images.names()).filter((n) => /^mm-\d+\.img$/.test(n))) {
+    for (const entry of (await images.get(name)).entries) {
+      for (const vma of entry.as(MmEntrySchema).vmas) {
+        if ((vma.status & VMA.AREA_SYSVIPC) === 0) continue;
+        vma.status = VMA.AREA_REGULAR | VMA.ANON_PRIVATE;
+        vma.prot = PROT_NONE;
+        vma.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+        vma.shmid = 0n;
+        vma.pgoff = 0n;
+        vma.fd = -1n;
+        clearField(vma, VmaEntrySchema.field.madv);
+        clearField(vma, VmaEntrySchema.field.fdflags);
+      }
+    }
+  }
 }

@@ -29,6 +29,14 @@ export async function simCheckpoint(
       pid,
     });
   }
+  if (options.sysv?.leaveOutContents !== undefined) {
+    // As on CRIU for a tree in this process's namespace: simulated processes all share one.
+    throw new CriuError(
+      'INVALID_SUBSTITUTION',
+      `sysv.leaveOutContents applies to a tree in an IPC namespace of its own, which the simulator does not model (capability 'sysv-ipc-ns'); pid ${pid} shares the simulator's one.`,
+      { operation: 'checkpoint', pid },
+    );
+  }
   const tree = world.tree(pid);
   const rule = leaveOutRule(pid, options.leaveOut);
   let rows = simFdTable(tree, rule);

@@ -109,6 +109,20 @@ function regionsOf(task: ImageTask, world: SimWorld, options: SimRestoreOptions)
   });
 }
 
+/** A `sysv.shm` substitute for a segment the checkpoint never attached would be silently ignored. */
+function assertShmNamesKnown(images: readonly ImageTask[], options: SimRestoreOptions): void {
+  const attached = new Set(
+    images.flatMap((t) => t.regions.flatMap((r) => (r.shmid === undefined ? [] : [String(r.shmid)]))),
+  );
+  const name = Object.keys(options.sysv?.shm ?? {}).find((n) => !attached.has(n));
+  if (name === undefined) return;
+  throw new CriuError(
+    'INVALID_SUBSTITUTION',
+    `sysv.shm names '${name}', but the checkpoint has no SysV attachment with that shmid (it has: ${[...attached].join(', ') || 'none'}).`,
+    { operation: 'restore' },
+  );
+}
+
 /** A file of the image that nothing substitutes: reopened by path, or an end with nothing behind it. */
 async function fileFromImage(file: FileEntry, world: SimWorld): Promise<SimFile> {
   const base = { position: 0, uid: 0, gid: 0, refs: 0, host: undefined, mountId: 0, size: 0 } as const;
@@ -192,6 +206,7 @@ export async function simRestore(
   const buffered = (options.replayPipeData ?? true) ? await readPipeData(imagesDir) : new Map<number, Buffer>();
   const images = await readImageTasks(imagesDir, tree);
   for (const task of images) findProgram(task.comm, 'restore');
+  assertShmNamesKnown(images, options);
   const rootPid = tree[0]?.pid ?? 0;
   const { subs, pairs } = await pairsForPipes(options.fds, table, rootPid);
   let plan: SubstitutionPlan | undefined;

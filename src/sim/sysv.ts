@@ -51,7 +51,7 @@ export class SimSysv {
 }
 
 /** What a segment of the checkpoint becomes at restore. */
-export type SimShmSubstitute = number | { key: number } | 'same';
+export type SimShmSubstitute = number | { key: number } | { data: Uint8Array } | 'same';
 
 /** The live segment to attach in place of `shmid` (by id, else by key), or INVALID_SUBSTITUTION. */
 export function resolveSegment(
@@ -61,6 +61,13 @@ export function resolveSegment(
   writable: boolean,
   sub: SimShmSubstitute = 'same',
 ): SimSegment {
+  if (typeof sub === 'object' && 'data' in sub) {
+    throw new CriuError(
+      'INVALID_SUBSTITUTION',
+      `SysV segment ${shmid}: { data } refills a segment of a checkpoint with an IPC namespace of its own; here name a live segment.`,
+      { operation: 'restore' },
+    );
+  }
   const segment = sub === 'same' ? sysv.get(shmid) : typeof sub === 'number' ? sysv.get(sub) : sysv.byKey(sub.key);
   const named = sub === 'same' ? `segment ${shmid}` : typeof sub === 'number' ? `segment ${sub}` : `key ${sub.key}`;
   const fail = (why: string) =>

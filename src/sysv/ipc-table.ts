@@ -1,5 +1,6 @@
-// The host IPC namespace's SysV objects as /proc/sysvipc lists them (segments, sets, queues).
-import { readFileSync } from 'node:fs';
+// An IPC namespace's SysV objects as /proc/sysvipc lists them (segments, sets, queues): ours by
+// default, or another one's, named by its /proc/PID/ns/ipc.
+import { type IpcNamespaceFile, readInIpcNamespace } from './ipc-namespace.js';
 
 export interface ShmSegment {
   key: number;
@@ -36,8 +37,8 @@ export interface MsgQueue {
 }
 
 /** The rows of /proc/sysvipc/NAME as column name -> number (the first line names the columns). */
-function rows(name: 'shm' | 'sem' | 'msg'): Record<string, number>[] {
-  const [header = '', ...lines] = readFileSync(`/proc/sysvipc/${name}`, 'utf8').split('\n');
+function rows(name: 'shm' | 'sem' | 'msg', ns: IpcNamespaceFile): Record<string, number>[] {
+  const [header = '', ...lines] = readInIpcNamespace(`/proc/sysvipc/${name}`, ns).split('\n');
   const columns = header.trim().split(/\s+/);
   return lines
     .filter((l) => l.trim() !== '')
@@ -58,8 +59,8 @@ const n = (row: Record<string, number>, column: string): number => row[column] ?
 /** The key as the unsigned 32-bit value /proc/PID/maps prints in `/SYSV%08x`. */
 export const unsignedKey = (key: number): number => key >>> 0;
 
-export function readShmSegments(): ShmSegment[] {
-  return rows('shm').map((r) => ({
+export function readShmSegments(ns?: IpcNamespaceFile): ShmSegment[] {
+  return rows('shm', ns).map((r) => ({
     key: unsignedKey(n(r, 'key')),
     id: n(r, 'shmid'),
     mode: n(r, 'perms') & 0o777,
@@ -73,8 +74,8 @@ export function readShmSegments(): ShmSegment[] {
   }));
 }
 
-export function readSemSets(): SemSet[] {
-  return rows('sem').map((r) => ({
+export function readSemSets(ns?: IpcNamespaceFile): SemSet[] {
+  return rows('sem', ns).map((r) => ({
     key: unsignedKey(n(r, 'key')),
     id: n(r, 'semid'),
     mode: n(r, 'perms') & 0o777,
@@ -84,8 +85,8 @@ export function readSemSets(): SemSet[] {
   }));
 }
 
-export function readMsgQueues(): MsgQueue[] {
-  return rows('msg').map((r) => ({
+export function readMsgQueues(ns?: IpcNamespaceFile): MsgQueue[] {
+  return rows('msg', ns).map((r) => ({
     key: unsignedKey(n(r, 'key')),
     id: n(r, 'msqid'),
     mode: n(r, 'perms') & 0o777,

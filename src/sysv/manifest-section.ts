@@ -3,6 +3,7 @@
 // objects snapshotted with it.
 import { CriuError } from '../errors.js';
 import type { SysvAttachment } from './attachments.js';
+import type { LeftOutContents } from './ipcns-contents.js';
 
 export interface SysvManifest {
   /** Segments detached before CRIU ran: their contents are not in the images. */
@@ -11,6 +12,13 @@ export interface SysvManifest {
   stoppedBefore: number[];
   /** Objects snapshotted into the images dir (sysv-snapshot.json and sysv-<kind>-<id>.bin). */
   snapshot?: { kind: 'shm' | 'sem' | 'msg'; id: number }[];
+  /** IPC-namespace mode: segments whose contents were left out of the images. */
+  contentsLeftOut?: LeftOutContents[];
+}
+
+function isLeftOut(v: unknown): boolean {
+  const e = v as Partial<LeftOutContents> | null;
+  return typeof e === 'object' && e !== null && isInt(e.id) && isInt(e.key) && isInt(e.size);
 }
 
 function isSnapshotEntry(v: unknown): boolean {
@@ -54,7 +62,10 @@ export function sysvSection(manifest: { sysv?: unknown } | undefined, dir: strin
     !section.attachments.every(isAttachment) ||
     !Array.isArray(section.stoppedBefore) ||
     !section.stoppedBefore.every(isInt) ||
-    (section.snapshot !== undefined && (!Array.isArray(section.snapshot) || !section.snapshot.every(isSnapshotEntry)))
+    (section.snapshot !== undefined &&
+      (!Array.isArray(section.snapshot) || !section.snapshot.every(isSnapshotEntry))) ||
+    (section.contentsLeftOut !== undefined &&
+      (!Array.isArray(section.contentsLeftOut) || !section.contentsLeftOut.every(isLeftOut)))
   ) {
     throw new CriuError('IMAGE_INTEGRITY', `The manifest of ${dir} has a malformed sysv section.`, {
       operation: 'restore',

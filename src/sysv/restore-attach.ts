@@ -13,9 +13,9 @@ export async function attachRestored(section: SysvManifest, ids: ReadonlyMap<num
 }
 
 /** Continues every task of the restored tree except those that were stopped at checkpoint. */
-export function resumeTree(pids: readonly number[], section: SysvManifest): void {
+export function resumeTree(pids: readonly number[], stoppedBefore: readonly number[]): void {
   for (const pid of pids) {
-    if (section.stoppedBefore.includes(pid)) continue;
+    if (stoppedBefore.includes(pid)) continue;
     try {
       process.kill(pid, 'SIGCONT');
     } catch {

@@ -1,11 +1,12 @@
-// snapshotSysv(): saves host-namespace SysV objects (segment contents, semaphore values, queue
-// messages left in their queue) with their key, mode and owner, into files with a manifest.
+// snapshotSysv(): saves SysV objects (segment contents, semaphore values, queue messages left in
+// their queue) with their key, mode and owner, into files with a manifest.
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriuError, type CriuOperation } from '../errors.js';
 import { digestFile } from '../integrity/digest.js';
 import { type IpcKind, loadNative, type QueueMessage } from '../native.js';
 import { sysvSelection } from '../options.js';
+import { withNamespaceFd } from './ipc-namespace.js';
 import { readMsgQueues, readSemSets, readShmSegments } from './ipc-table.js';
 import {
   dataFile,
@@ -17,7 +18,7 @@ import {
   snapshotManifest,
 } from './snapshot-format.js';
 
-/** Which objects to save, by id in the host IPC namespace. */
+/** Which objects to save, by id in their IPC namespace. */
 export interface SysvSelection {
   shm?: readonly number[];
   sem?: readonly number[];
@@ -57,10 +58,12 @@ function copyMessages(msqid: number): QueueMessage[] {
   }
 }
 
-async function saveShm(dir: string, id: number, size: number): Promise<void> {
+async function saveShm(dir: string, id: number, size: number, ns: string | undefined): Promise<void> {
   const file = await open(join(dir, dataFile('shm', id)), 'wx', 0o600);
   try {
-    await loadNative().shmCopy(id, file.fd, size, false);
+    const native = loadNative();
+    if (ns === undefined) await native.shmCopy(id, file.fd, size, false);
+    else await withNamespaceFd(ns, (nsFd) => native.shmCopy(id, file.fd, size, false, nsFd));
   } finally {
     await file.close();
   }
@@ -78,6 +81,15 @@ function wrap(kind: IpcKind, id: number, operation: CriuOperation, error: unknow
   );
 }
 
+export interface SnapshotOptions {
+  /**
+   * The IPC namespace the ids are in, by the file naming it (`/proc/PID/ns/ipc`, e.g. of a child
+   * spawned with `namespaces: ['ipc']`). Default: this process's. Segments only: semaphore sets
+   * and queues of another namespace are saved with the checkpoint's images by CRIU itself.
+   */
+  ipcNamespace?: string;
+}
+
 /**
  * Saves the objects of `selection` into `dir` (created if missing; the files must not exist):
  * `sysv-<kind>-<id>.bin` per object and `sysv-snapshot.json` listing them with SHA-256 digests.
@@ -88,10 +100,19 @@ function wrap(kind: IpcKind, id: number, operation: CriuOperation, error: unknow
 export async function snapshotSysv(
   selection: SysvSelection,
   dir: string,
+  options: SnapshotOptions = {},
   operation: CriuOperation = 'checkpoint',
 ): Promise<SnapshotManifest> {
   sysvSelection(selection, 'selection');
   if (typeof dir !== 'string' || dir === '') throw new TypeError('snapshotSysv(selection, dir): dir must be a path.');
+  const ns = options.ipcNamespace;
+  if (ns !== undefined && (selection.sem?.length || selection.msg?.length)) {
+    throw new CriuError(
+      'UNSUPPORTED',
+      `snapshotSysv: semaphore sets and queues can be saved from this process's IPC namespace only, not from ${ns}; in a namespace of their own CRIU saves them with every checkpoint.`,
+      { operation },
+    );
+  }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const native = loadNative();
   const objects: SnapshotObject[] = [];
@@ -101,10 +122,10 @@ export async function snapshotSysv(
     const { key, id, mode, uid, gid } = meta;
     objects.push({ kind, id, key, mode, uid, gid, size, ...extra, file, bytes, sha256 });
   };
-  const shms = selection.shm?.length ? readShmSegments() : [];
+  const shms = selection.shm?.length ? readShmSegments(ns) : [];
   for (const id of selection.shm ?? []) {
     const segment = find(shms, 'shm', id, operation);
-    await saveShm(dir, id, segment.size).catch((e: unknown) => {
+    await saveShm(dir, id, segment.size, ns).catch((e: unknown) => {
       throw wrap('shm', id, operation, e);
     });
     await record('shm', segment, segment.size);

@@ -15,7 +15,18 @@ import { pageRound } from './linux-ipc.js';
  *   still exists, else one recreated from the snapshot (same id when free, same key, mode and
  *   contents) before the tree is restored.
  */
-export type ShmSubstitute = 'same' | number | { key: number } | SnapshotSubstitute;
+export type ShmSubstitute = 'same' | number | { key: number } | SnapshotSubstitute | DataSubstitute;
+
+/**
+ * IPC-namespace mode only: the segment is refilled with these bytes (from offset 0; the rest
+ * stays as restored, zero when its contents were left out) before the tree runs.
+ */
+export interface DataSubstitute {
+  data: Uint8Array;
+}
+
+export const isDataSubstitute = (sub: unknown): sub is DataSubstitute =>
+  typeof sub === 'object' && sub !== null && 'data' in sub;
 
 /** A snapshot to recreate a gone object from: a snapshotSysv() dir, or 'snapshot' for the checkpoint's own. */
 export type SnapshotSubstitute = 'snapshot' | { snapshot: string };
@@ -51,6 +62,12 @@ function find(a: SysvAttachment, sub: ShmSubstitute, live: readonly ShmSegment[]
     );
   }
   if (isSnapshotSubstitute(sub)) throw refuse(a, 'a snapshot substitute is resolved by planSysvRestore.');
+  if (isDataSubstitute(sub)) {
+    throw refuse(
+      a,
+      '{ data } refills a segment of a checkpoint with an IPC namespace of its own; here name a live segment or a snapshot.',
+    );
+  }
   const segment = typeof sub === 'number' ? byId(sub) : byKey(sub.key);
   if (segment) return segment;
   throw refuse(
@@ -94,6 +111,7 @@ export function checkSubstitute(a: SysvAttachment, segment: ShmSegment): void {
 export function planShmSubstitutes(
   attachments: readonly SysvAttachment[],
   subs: ShmSubstitutions = {},
+  live: readonly ShmSegment[] = readShmSegments(),
 ): Map<number, number> {
   for (const name of Object.keys(subs)) {
     const known = attachments.some(
@@ -107,7 +125,6 @@ export function planShmSubstitutes(
       );
     }
   }
-  const live = readShmSegments();
   const plan = new Map<number, number>();
   for (const a of attachments) {
     const segment = find(a, substituteFor(a, subs), live);

@@ -50,6 +50,19 @@ forEachBackend(({ backend, startEcho, deadPid }) => {
     const victim = startEcho();
     await waitFor(victim.stdout, /tick 1\n/);
     await assert.rejects(backend.checkpoint(victim.pid, { leaveOut: [9] }), fails('INVALID_SUBSTITUTION'));
+    // SysV contents left out of a tree that has no IPC namespace of its own (host mode never saves them).
+    await assert.rejects(
+      backend.checkpoint(victim.pid, { sysv: { leaveOutContents: 'all' } }),
+      fails('INVALID_SUBSTITUTION'),
+    );
+    // A { data } refill where there is no namespace of the checkpoint's to refill.
+    await assert.rejects(
+      backend.restore(cp.imagesDir, {
+        fds: { 0: 'null', 1: 'null', 2: 'null' },
+        sysv: { shm: { '1': { data: Buffer.alloc(1) } } },
+      }),
+      fails('INVALID_SUBSTITUTION'),
+    );
     victim.kill();
     await victim.exited;
     // Nothing was restored, nothing changed: the checkpoint still verifies and restores.

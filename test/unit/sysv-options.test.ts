@@ -17,13 +17,21 @@ const attachment = {
   uid: 0,
 };
 
-test('sysv.shm accepts ids, keys and same; rejects the rest with a clear message', () => {
-  for (const ok of [{ shm: { '3': 'same' } }, { shm: { '3': 7 } }, { shm: { 'key:0x1234': { key: 0x99 } } }]) {
+test('sysv.shm accepts ids, keys, same and { data }; rejects the rest with a clear message', () => {
+  for (const ok of [
+    { shm: { '3': 'same' } },
+    { shm: { '3': 7 } },
+    { shm: { 'key:0x1234': { key: 0x99 } } },
+    { shm: { '3': { data: Buffer.alloc(8) } } },
+    { shm: { '3': { data: new Uint8Array(0) } } },
+  ]) {
     assert.doesNotThrow(() => validateRestoreOptions({ sysv: ok }));
   }
   const cases: [unknown, RegExp][] = [
     [{ shm: { abc: 1 } }, /key 'abc' must be a shmid or 'key:0x/],
-    [{ shm: { '3': 'live' } }, /'same', a segment id, \{ key \}, 'snapshot' or \{ snapshot \}/],
+    [{ shm: { '3': 'live' } }, /'same', a segment id, \{ key \}, 'snapshot', \{ snapshot \} or \{ data \}/],
+    [{ shm: { '3': { data: 'bytes' } } }, /'sysv.shm\['3'\].data' must be a Buffer or Uint8Array/],
+    [{ shm: { '3': { data: Buffer.alloc(1), key: 3 } } }, /key/],
     [{ shm: { '3': { kye: 1 } } }, /Did you mean 'key'/],
     [{ shmm: {} }, /Did you mean 'shm'/],
     [{ shm: { '3': -1 } }, /between 0 and/],
@@ -51,6 +59,13 @@ test('sysv.sem / sysv.msg take live or a snapshot; checkpoint sysv.snapshot take
     /'sysv.snapshot.shm\[0\]' must be an integer/,
   );
   assert.throws(() => validateCheckpointOptions({ sysv: { snapshot: { sehm: [] } } }), /Did you mean 'shm'/);
+  for (const leaveOutContents of [[0, 32768], 'all']) {
+    assert.doesNotThrow(() => validateCheckpointOptions({ sysv: { leaveOutContents } }));
+  }
+  assert.throws(
+    () => validateCheckpointOptions({ sysv: { leaveOutContents: 'some' } }),
+    /'sysv.leaveOutContents' must be an array of ids/,
+  );
 });
 
 test('the manifest sysv section is checked before it drives syscalls', () => {
@@ -63,6 +78,7 @@ test('the manifest sysv section is checked before it drives syscalls', () => {
     { attachments: [{ ...attachment, end: '7e0000000000' }], stoppedBefore: [] },
     { attachments: [{ ...attachment, access: 'w' }], stoppedBefore: [] },
     { attachments: [attachment] },
+    { attachments: [], stoppedBefore: [], contentsLeftOut: [{ id: 1, key: -1, size: 4096 }] },
     'nope',
   ]) {
     assert.throws(
