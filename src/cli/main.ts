@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The node-criu command line: a thin layer over the library (every command takes --json).
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,10 +21,12 @@ const USAGE = `Usage:
   node-criu check [--json]
   node-criu dump <pid> -D <dir> [--leave-running] [--shell-job] [--tcp-established]
                  [--file-locks] [--ext-unix-sk] [--external KEY]... [--leave-out FD]...
-                 [--sysv-snapshot SHMID|sem:ID|msg:ID]... [--json]
+                 [--sysv-snapshot SHMID|sem:ID|msg:ID]... [--sysv-leave-out-contents SHMID|all]...
+                 [--json]
   node-criu restore -D <dir> [--detach] [--fd N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
-                    [--external KEY]... [--shm OLD=NEW|key:K|same|snapshot]...
-                    [--sem ID=live|snapshot]... [--msg ID=live|snapshot]... [--no-verify]
+                    [--external KEY]... [--shm OLD=NEW|key:K|same|snapshot|file:PATH]...
+                    [--sem ID=live|snapshot]... [--msg ID=live|snapshot]... [--join-ns NS:FILE]...
+                    [--no-verify]
                     [--allow-untrusted-images] [--json]
   node-criu verify -D <dir> [--json]
   node-criu fds -D <dir> [--json]
@@ -71,11 +74,13 @@ async function cmdDump(args: string[]): Promise<number> {
         external: { type: 'string', multiple: true },
         'leave-out': { type: 'string', multiple: true },
         'sysv-snapshot': { type: 'string', multiple: true },
+        'sysv-leave-out-contents': { type: 'string', multiple: true },
       },
     }),
   );
   if (positionals.length !== 1) throw new UsageError('dump takes exactly one pid.');
   const snapshot = sysvSelection(values['sysv-snapshot'] ?? []);
+  const leaveOutContents = contentsChoice(values['sysv-leave-out-contents'] ?? []);
   const pid = integerArg(positionals[0], 'pid') as number;
   if (!values['images-dir']) throw new UsageError('dump needs -D <dir>.');
   const cp = await checkpoint(pid, {
@@ -88,7 +93,9 @@ async function cmdDump(args: string[]): Promise<number> {
     extUnixSk: values['ext-unix-sk'] ?? false,
     external: values.external ?? [],
     leaveOut: (values['leave-out'] ?? []).map((fd) => integerArg(fd, '--leave-out') as number),
-    ...(snapshot ? { sysv: { snapshot } } : {}),
+    ...(snapshot || leaveOutContents
+      ? { sysv: { ...(snapshot ? { snapshot } : {}), ...(leaveOutContents ? { leaveOutContents } : {}) } }
+      : {}),
   });
   emit(values.json, cp, () => printCheckpoint(cp));
   return 0;
@@ -112,6 +119,7 @@ async function cmdRestore(args: string[]): Promise<number> {
         shm: { type: 'string', multiple: true },
         sem: { type: 'string', multiple: true },
         msg: { type: 'string', multiple: true },
+        'join-ns': { type: 'string', multiple: true },
       },
     }),
   );
@@ -131,14 +139,25 @@ async function cmdRestore(args: string[]): Promise<number> {
   }
   const shm: Record<string, ShmSubstitute> = {};
   for (const pair of values.shm ?? []) {
-    const m = /^(\d+|key:(?:0x[0-9a-fA-F]+|\d+))=(same|snapshot|\d+|key:(?:0x[0-9a-fA-F]+|\d+))$/.exec(pair);
+    const m = /^(\d+|key:(?:0x[0-9a-fA-F]+|\d+))=(same|snapshot|\d+|key:(?:0x[0-9a-fA-F]+|\d+)|file:.+)$/.exec(pair);
     if (!m?.[1] || !m[2]) {
-      throw new UsageError(`--shm takes OLD=NEW|key:K|same|snapshot (OLD a shmid or key:K), got '${pair}'.`);
+      throw new UsageError(`--shm takes OLD=NEW|key:K|same|snapshot|file:PATH (OLD a shmid or key:K), got '${pair}'.`);
     }
     const sub = m[2];
     shm[m[1]] =
-      sub === 'same' || sub === 'snapshot' ? sub : sub.startsWith('key:') ? { key: Number(sub.slice(4)) } : Number(sub);
+      sub === 'same' || sub === 'snapshot'
+        ? sub
+        : sub.startsWith('key:')
+          ? { key: Number(sub.slice(4)) }
+          : sub.startsWith('file:')
+            ? { data: await readFile(sub.slice(5)) }
+            : Number(sub);
   }
+  const joinNs = (values['join-ns'] ?? []).map((value) => {
+    const at = value.indexOf(':');
+    if (at <= 0 || at === value.length - 1) throw new UsageError(`--join-ns takes NS:FILE, got '${value}'.`);
+    return { ns: value.slice(0, at), nsFile: value.slice(at + 1) };
+  });
   const restored = await restore(values['images-dir'], {
     ...commonOptions(values),
     ...sysvRestoreFlags(shm, values.sem ?? [], values.msg ?? []),
@@ -147,6 +166,7 @@ async function cmdRestore(args: string[]): Promise<number> {
     allowUntrustedImages: values['allow-untrusted-images'] ?? false,
     inheritFds,
     external: values.external ?? [],
+    ...(joinNs.length > 0 ? { joinNs } : {}),
   });
   emit(values.json, { pid: restored.pid, pids: restored.pids }, () => console.log(restored.pid));
   if (values.detach) {
@@ -176,6 +196,13 @@ function sysvSelection(values: readonly string[]): SysvSelection | undefined {
     selection[(m[1] as 'sem' | 'msg' | undefined) ?? 'shm'].push(Number(m[2]));
   }
   return selection;
+}
+
+/** --sysv-leave-out-contents values: shmids, or 'all'. */
+function contentsChoice(values: readonly string[]): number[] | 'all' | undefined {
+  if (values.length === 0) return undefined;
+  if (values.includes('all')) return 'all';
+  return values.map((v) => integerArg(v, '--sysv-leave-out-contents') as number);
 }
 
 /** --shm, --sem ID=live|snapshot and --msg ID=live|snapshot as the restore's sysv option. */

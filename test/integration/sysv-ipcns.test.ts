@@ -3,10 +3,12 @@
 // of that: contents left out of the images and refilled, a segment renumbered, and a restore
 // into an existing namespace binding to the segment that lives there.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PagemapHeadSchema } from '../../src/gen/criu_images_memory_pb.js';
 import { readImage } from '../../src/images/codec.js';
 import { checkpoint, inspect, isCriuError, restore, spawn } from '../../src/index.js';
@@ -186,4 +188,29 @@ test('joinNs ipc: the restored tree binds to the segment living in that namespac
   assert.equal(statSync(join(cp.imagesDir, `mm-${victim.pid}.img`)).mtimeMs, before, 'images untouched');
   restored.kill('SIGKILL');
   await restored.exited;
+});
+
+test('CLI: dump --sysv-leave-out-contents all, restore --shm ID=file:PATH refills from a file', { skip }, async () => {
+  const run = promisify(execFile);
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const dir = scratchDir();
+  const state = join(dir, 'ipcns');
+  const victim = await startInNamespace(state);
+  const images = join(dir, 'cp');
+  await run(process.execPath, [cli, 'dump', String(victim.pid), '-D', images, '--sysv-leave-out-contents', 'all']);
+  const refill = join(dir, 'refill');
+  writeFileSync(refill, u64(5_000_000));
+  const { stdout } = await run(process.execPath, [
+    cli,
+    'restore',
+    '-D',
+    images,
+    '--shm',
+    `${victim.shmid}=file:${refill}`,
+    '--detach',
+    '--json',
+  ]);
+  const { pid } = JSON.parse(stdout) as { pid: number };
+  started.push(pid);
+  await waitForState(state, ([, v = 0]) => v > 5_000_001, 'the count going on from the file');
 });
