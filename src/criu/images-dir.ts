@@ -1,5 +1,7 @@
 // Prepares the directory a checkpoint is written to, and cleans up after a failed one.
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+
+import { readdirSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
@@ -43,13 +45,14 @@ export async function discardImages(dir: string, keep: string): Promise<void> {
 
 /** INVALID_IMAGES unless `dir` looks like a CRIU checkpoint. */
 export async function assertCheckpointDir(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
+  // Two calls the kernel answers in microseconds: synchronous, they spare two thread-pool trips.
+  const info = statSync(dir, { throwIfNoEntry: false });
   if (!info?.isDirectory()) {
     throw new CriuError('INVALID_IMAGES', `Images dir ${dir} does not exist or is not a directory.`, {
       operation: 'restore',
     });
   }
-  const names = new Set(await readdir(dir));
+  const names = new Set(readdirSync(dir));
   if (names.has(INCOMPLETE_MARKER)) throw incompleteError(dir, 'restore');
   const missing = ['inventory.img', 'pstree.img'].filter((n) => !names.has(n));
   if (missing.length > 0) {

@@ -1,6 +1,6 @@
 // restore() on real CRIU: wait for the pids, RESTORE as our child (rst_sibling), watch the root.
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import {
   replayPipeData,
   type SubstitutionPlan,
 } from '../fds/substitute.js';
+import { removeDir } from '../fs/flat-dir.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
 import {
@@ -68,6 +69,8 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const dumped = manifest?.dumpOptions;
   let failed = true;
   let copy: LinkedCopy | undefined;
+  let workDir: string | undefined;
+  let criuSucceeded = false;
   try {
     planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
     const restoreOptions: RestoreOptions = {
@@ -81,16 +84,18 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     };
     const inheritFds = { ...plan.inheritFds, ...options.inheritFds };
     copy = await restorableCopy(imagesDir, plan, options.allowSizeChange ?? false, ipcns?.edit);
+    workDir = await restoreWorkDir(options.workDir);
     const made = await createPlanned(sysvPlan);
     created = made.created;
     const shmIds = made.shmIds;
-    const root = await runRestore(client, copy.dir, restoreOptions, inheritFds, pids, deadline, stopped).catch(
+    const root = await runRestore(client, copy.dir, restoreOptions, inheritFds, pids, deadline, stopped, workDir).catch(
       async (error: unknown) => {
         // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
         await endLeftovers(pids);
         throw error;
       },
     );
+    criuSucceeded = true;
     let watcher: ProcessWatcher | undefined;
     try {
       watcher = loadNative().watchProcess(root);
@@ -116,8 +121,17 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     releasePlan(plan, failed);
     // Objects recreated for a restore that failed would outlive it: nothing is left behind.
     if (failed) removeObjects(created);
-    if (copy) await rm(copy.dir, { recursive: true, force: true });
+    // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.
+    const ownWorkDir = options.workDir === undefined && criuSucceeded ? workDir : undefined;
+    await Promise.all([copy?.dir, ownWorkDir].map((dir) => dir && removeDir(dir)));
   }
+}
+
+/** Where CRIU writes its restore log: the caller's dir, or a new private one. */
+async function restoreWorkDir(requested: string | undefined): Promise<string> {
+  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-restore-'));
+  await mkdir(requested, { recursive: true, mode: 0o700 });
+  return requested;
 }
 
 /**
@@ -133,14 +147,19 @@ async function restorableCopy(
 ): Promise<LinkedCopy> {
   assertSizeChangesAllowed(plan, allowSizeChange);
   const changes = plan.sizeChanges;
-  return rewriteImages(imagesDir, async (images) => {
-    await sysvEdit?.(images);
-    if (changes.length === 0) return;
-    await relaxFiles(
-      images,
-      changes.map(({ entry, size }) => ({ name: entry.key, size })),
-    );
-  });
+  // CRIU reads the copy, never its manifest: none is written.
+  return rewriteImages(
+    imagesDir,
+    async (images) => {
+      await sysvEdit?.(images);
+      if (changes.length === 0) return;
+      await relaxFiles(
+        images,
+        changes.map(({ entry, size }) => ({ name: entry.key, size })),
+      );
+    },
+    { manifest: false },
+  );
 }
 
 /**
@@ -192,10 +211,9 @@ async function runRestore(
   pids: readonly number[],
   deadline: number,
   leaveStopped: boolean,
+  workDir: string,
 ): Promise<number> {
   const inherit = Object.entries(inheritFds);
-  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'node-criu-restore-')));
-  if (options.workDir !== undefined) await mkdir(workDir, { recursive: true, mode: 0o700 });
   const logPath = join(workDir, LOG_FILE);
   // CRIU opens work_dir_fd through /proc/<our pid>/fd, so it must stay open during the call.
   const workDirFd = openSync(workDir, 'r');
@@ -212,7 +230,9 @@ async function runRestore(
     skipFileRwxCheck: options.skipFileRwxCheck ?? false,
     logLevel: LOG_LEVEL,
     logFile: LOG_FILE,
-    notifyScripts: true,
+    // Notifications are where hooks run and where an abort or timeout stops CRIU; without any of
+    // them each would only cost a round trip (a plain restore had six, ~3 ms).
+    notifyScripts: options.hooks !== undefined || options.signal !== undefined || options.timeout !== undefined,
     external: [...(options.external ?? [])],
     inheritFd: inherit.map(([key], i) => ({ key, fd: FIRST_INHERITED_FD + i })),
     joinNs: (options.joinNs ?? []).map((j) => ({
@@ -260,6 +280,5 @@ async function runRestore(
   } finally {
     closeSync(workDirFd);
   }
-  if (options.workDir === undefined) await rm(workDir, { recursive: true, force: true });
   return rootPid;
 }

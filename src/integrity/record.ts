@@ -1,6 +1,6 @@
 // Builds the manifest of a checkpoint that CRIU has just written.
-import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listDir } from '../fs/flat-dir.js';
 import { digestFile, mapLimit } from './digest.js';
 import { clearIncomplete, INCOMPLETE_MARKER } from './incomplete.js';
 import { MANIFEST_FORMAT, type Manifest, NOT_IMAGES, writeManifest } from './manifest.js';
@@ -19,11 +19,15 @@ export interface RecordInput {
 }
 
 export async function recordManifest(dir: string, input: RecordInput): Promise<Manifest> {
-  const names = (await readdir(dir)).filter((n) => !NOT_IMAGES.has(n) && n !== INCOMPLETE_MARKER).sort();
-  const entries = await mapLimit(names, 4, async (name) => {
-    const path = join(dir, name);
-    return [name, input.digest ? await digestFile(path) : { size: (await lstat(path)).size }] as const;
-  });
+  const listing = await listDir(dir);
+  const names = listing.names.filter((n) => !NOT_IMAGES.has(n) && n !== INCOMPLETE_MARKER).sort();
+  const entries = input.digest
+    ? await mapLimit(names, 4, async (name) => [name, await digestFile(join(dir, name))] as const)
+    : names.map((name) => {
+        const info = listing.stats.get(name);
+        if (!info) throw new Error(`${join(dir, name)} disappeared while the checkpoint was being recorded`);
+        return [name, { size: info.size }] as const;
+      });
   const { digest: _digest, ...facts } = input;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,

@@ -1,7 +1,7 @@
 // Checks an images dir against its manifest: every image present, same size, same digest.
-import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
+import { listDir } from '../fs/flat-dir.js';
 import { digestFile, mapLimit } from './digest.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
@@ -37,8 +37,8 @@ function tampered(dir: string, file: string, why: string): CriuError {
  * INVALID_IMAGES a checkpoint that never completed.
  */
 export async function verifyImages(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  await assertTrustedImagesDir(dir, { allowUntrusted: options.allowUntrustedImages });
-  const names = await readdir(dir);
+  const { names, stats } =
+    (await assertTrustedImagesDir(dir, { allowUntrusted: options.allowUntrustedImages })) ?? (await listDir(dir));
   if (names.includes(INCOMPLETE_MARKER)) throw incompleteError(dir, 'read-images');
   const manifest = await readManifest(dir);
   if (!manifest) {
@@ -56,7 +56,7 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
   let bytesHashed = 0;
   let digestsChecked = 0;
   await mapLimit(listed, 4, async ([name, expected]) => {
-    const info = await lstat(join(dir, name)).catch(() => undefined);
+    const info = stats.get(name);
     if (!info) throw tampered(dir, name, 'is missing');
     if (!info.isFile()) throw tampered(dir, name, 'is not a regular file');
     if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);

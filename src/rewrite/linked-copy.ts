@@ -1,9 +1,11 @@
 // A restore-ready copy of an images dir that costs O(files), not O(memory): every image is
 // linked (hard link, or a symlink across filesystems), only the images given are new files.
 import { createHash } from 'node:crypto';
-import { link, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
+import { linkSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { inBatches } from '../fs/flat-dir.js';
 import { DIGEST_ALGORITHM } from '../integrity/digest.js';
 import { type Manifest, NOT_IMAGES, readManifest, writeManifest } from '../integrity/manifest.js';
 
@@ -36,7 +38,8 @@ async function makeCopyDir(source: string, parent: string | undefined): Promise<
  * Links `srcDir`'s images into a new private dir (under `parent`, default beside `srcDir`),
  * writing `replaced` instead of linking where given. The original is never written to: a changed
  * image is a new file, never a write through a link. The manifest, if any, is carried over with
- * the new images' sizes and digests, so the copy verifies like the original.
+ * the new images' sizes and digests, so the copy verifies like the original (unless
+ * `options.manifest` is false: a copy only CRIU reads needs none).
  */
 export async function createLinkedCopy(
   srcDir: string,
@@ -44,32 +47,33 @@ export async function createLinkedCopy(
   parent?: string,
   renames: ReadonlyMap<string, string> = new Map(),
   editManifest: (manifest: Manifest) => Manifest = (m) => m,
+  options: { manifest: boolean } = { manifest: true },
 ): Promise<LinkedCopy> {
   const source = resolve(srcDir);
   const dir = await makeCopyDir(source, parent);
-  const names = (await readdir(source)).filter((n) => !NOT_IMAGES.has(n));
+  const names = readdirSync(source).filter((n) => !NOT_IMAGES.has(n));
   let linked = 0;
   let crossDevice = false; // after one EXDEV, every link would fail the same way
-  for (const name of names) {
-    const target = join(dir, renames.get(name) ?? name);
-    const bytes = replaced.get(name);
-    if (bytes) {
-      await writeFile(target, bytes, { mode: 0o600, flag: 'wx' });
-      continue;
-    }
-    if (!crossDevice) {
-      try {
-        await link(join(source, name), target);
-        linked++;
-        continue;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-        crossDevice = true;
-      }
-    }
-    await symlink(join(source, name), target);
-    linked++;
+  for (const [name, bytes] of replaced) {
+    if (names.includes(name)) await writeFile(join(dir, renames.get(name) ?? name), bytes, { mode: 0o600, flag: 'wx' });
   }
+  await inBatches(
+    names.filter((n) => !replaced.has(n)),
+    (name) => {
+      const target = join(dir, renames.get(name) ?? name);
+      linked++;
+      if (!crossDevice) {
+        try {
+          return linkSync(join(source, name), target);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+          crossDevice = true;
+        }
+      }
+      symlinkSync(join(source, name), target);
+    },
+  );
+  if (!options.manifest) return { dir, written: [...replaced.keys()].filter((n) => names.includes(n)), linked };
   const manifest = await readManifest(source);
   if (manifest) {
     const files = { ...manifest.files };

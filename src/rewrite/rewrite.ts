@@ -69,16 +69,21 @@ export interface RewriteResult extends LinkedCopy {}
  * Applies `edit` to the images of `srcDir` and returns a restore-ready copy in which only the
  * images the edit changed are new files; everything else (pages above all) is linked. The
  * original directory is never modified. The cost depends on the metadata images touched, not on
- * the checkpoint's memory size.
+ * the checkpoint's memory size. `manifest: false` leaves the manifest out (a copy only CRIU reads).
  */
 export async function rewriteImages(
   srcDir: string,
   edit: (images: ImageSet) => void | Promise<void>,
-  options: { parent?: string } = {},
+  options: { parent?: string; manifest?: boolean } = {},
 ): Promise<RewriteResult> {
   const images = new ImageSet(srcDir);
   await edit(images);
-  return createLinkedCopy(srcDir, images.changed(), options.parent, images.renames, (m) =>
-    images.applyManifestEdits(m),
+  return createLinkedCopy(
+    srcDir,
+    images.changed(),
+    options.parent,
+    images.renames,
+    (m) => images.applyManifestEdits(m),
+    { manifest: options.manifest ?? true },
   );
 }
