@@ -26,6 +26,13 @@ export function applyTreeRules(
   const held = new Set(raw.filter((r) => r.type === 'unix').map((r) => r.inode));
   // A pty slave's other end is the master, reached through /dev/ptmx: held by the tree or not.
   const treeHoldsPtyMaster = raw.some((r) => r.target === '/dev/ptmx' || r.target.startsWith('/dev/pts/ptmx'));
+  // The accesses the tree holds each pipe with (one lookup per pipe end, not a scan of the table).
+  const pipeAccess = new Map<number, Set<string>>();
+  for (const r of raw) {
+    if (r.type !== 'pipe') continue;
+    const seen = pipeAccess.get(r.inode) ?? new Set<string>();
+    pipeAccess.set(r.inode, seen.add(r.access));
+  }
   return raw.map(({ rdev, dev, ...row }, index) => {
     let peer: FdEntry['peer'];
     if (row.type === 'unix') {
@@ -33,7 +40,7 @@ export function applyTreeRules(
       peer = { inode, inTree: inode !== undefined && held.has(inode) };
     } else if (row.type === 'pipe') {
       // Both ends of a pipe share its inode: the tree holds the other end if it has the opposite access.
-      const inTree = raw.some((r) => r.inode === row.inode && r.access !== row.access);
+      const inTree = [...(pipeAccess.get(row.inode) ?? [])].some((access) => access !== row.access);
       peer = { inode: row.inode, inTree };
     } else if (row.type === 'tty' && row.target.startsWith('/dev/pts/')) {
       peer = { inode: undefined, inTree: treeHoldsPtyMaster };
