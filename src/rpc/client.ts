@@ -164,7 +164,7 @@ export class CriuRpcClient {
     if (options.signal?.aborted) onAbort();
     const timeoutTimer =
       options.timeout === undefined ? undefined : setTimeout(() => requestStop('TIMEOUT'), options.timeout);
-    let answered = false;
+    let answered = false; // with a success
     try {
       const request = create(RequestSchema, { ...extra, type, ...(opts ? { opts } : {}) });
       let result: ExchangeResult;
@@ -179,14 +179,14 @@ export class CriuRpcClient {
         throw withStderr(error, swrk);
       }
       if (stop && !result.response.success) throw stopError(stop, options);
-      answered = true;
+      answered = result.response.success && !result.refusal;
       return { ...result, stderr: swrk.stderr };
     } finally {
       clearTimeout(timeoutTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      // Once CRIU has answered, all that is left for it is to see the socket close and exit: that
-      // takes it milliseconds nobody needs to wait for (close() still kills it should it linger).
-      // After a failure it is waited for, so that its stderr and exit are complete.
+      // Once CRIU has answered a success, all that is left for it is to see the socket close and
+      // exit: milliseconds nobody needs to wait for (close() still kills it should it linger).
+      // After a failure or a refusal it is waited for: the caller cleans up after a CRIU that is gone.
       const closed = swrk.close().finally(() => clearTimeout(killTimer));
       if (!answered) await closed;
     }
