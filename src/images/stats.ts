@@ -1,7 +1,7 @@
 // CRIU's own timing and page counters, from stats-dump.img / stats-restore.img.
 import { join } from 'node:path';
 import { StatsEntrySchema } from '../gen/criu_images_pb.js';
-import { readImage } from './codec.js';
+import { readSmallImage } from './codec.js';
 
 /** What CRIU measured while dumping. Times in microseconds. */
 export interface DumpStats {
@@ -21,11 +21,10 @@ export interface RestoreStats {
   pagesRestored: number;
 }
 
-/** The one entry of a stats file (stats-dump / stats-restore: service files, no .img). */
 /** The stats entry of `file`, or undefined where CRIU wrote none (it writes them last). */
 async function readStats(file: string) {
   try {
-    return (await readImage(file)).entries[0]?.as(StatsEntrySchema);
+    return readSmallImage(file).entries[0]?.as(StatsEntrySchema);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

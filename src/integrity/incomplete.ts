@@ -1,5 +1,5 @@
 // The marker of a checkpoint in progress: present from before CRIU runs until the manifest is written.
-import { rm, writeFile } from 'node:fs/promises';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CriuError, type CriuOperation } from '../errors.js';
 
@@ -10,8 +10,9 @@ import { CriuError, type CriuOperation } from '../errors.js';
  */
 export const INCOMPLETE_MARKER = 'node-criu.incomplete';
 
-export async function markIncomplete(dir: string): Promise<void> {
-  await writeFile(
+export function markIncomplete(dir: string): void {
+  // A tiny file: written at once, as the rest of a checkpoint's bookkeeping (fs/flat-dir.ts says why).
+  writeFileSync(
     join(dir, INCOMPLETE_MARKER),
     `A node-criu checkpoint started here at ${new Date().toISOString()} and has not completed.\n`,
     { mode: 0o600, flag: 'wx' },
@@ -19,8 +20,12 @@ export async function markIncomplete(dir: string): Promise<void> {
 }
 
 /** Called once the manifest is on disk: from then on the checkpoint is complete. */
-export async function clearIncomplete(dir: string): Promise<void> {
-  await rm(join(dir, INCOMPLETE_MARKER), { force: true });
+export function clearIncomplete(dir: string): void {
+  try {
+    unlinkSync(join(dir, INCOMPLETE_MARKER));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 export function incompleteError(dir: string, operation: CriuOperation): CriuError {

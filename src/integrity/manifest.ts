@@ -1,7 +1,7 @@
 // The checkpoint manifest (node-criu.json): what was checkpointed and a digest of every image.
-import { readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { closeSync, fsync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CriuError } from '../errors.js';
 import type { FdEntry } from '../fds/fd-entry.js';
 import type { MappingEntry } from '../fds/proc-maps.js';
@@ -56,14 +56,15 @@ function invalid(dir: string, why: string): CriuError {
 /** Writes the manifest atomically (temp file + rename), readable by the owner only. */
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   const temp = join(dir, `.${MANIFEST_NAME}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
+  // Written into the page cache at once; only the fsync, which may wait on a disk, runs off the loop.
+  const fd = openSync(temp, 'wx', 0o600);
   try {
-    await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
-    await handle.sync();
+    writeFileSync(fd, `${JSON.stringify(manifest, null, 2)}\n`);
+    await promisify(fsync)(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  await rename(temp, join(dir, MANIFEST_NAME));
+  renameSync(temp, join(dir, MANIFEST_NAME));
 }
 
 /** The manifest of `dir`, or undefined if it has none; IMAGE_INTEGRITY if it is malformed. */

@@ -38,6 +38,6 @@ export async function recordManifest(dir: string, input: RecordInput): Promise<M
   };
   await writeManifest(dir, manifest);
   // Only now: a crash before this line leaves the marker, and the dir is refused as incomplete.
-  await clearIncomplete(dir);
+  clearIncomplete(dir);
   return manifest;
 }
