@@ -106,6 +106,8 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
   // stay stopped from here until CRIU is done (no segment contents are read or written).
   let sysv: DetachedSegments | undefined;
   let snapshot: SnapshotObject[] | undefined;
+  // CRIU's exit after a success, awaited once the checkpoint is recorded (the two overlap).
+  let criuExit: Promise<void> = Promise.resolve();
   try {
     sysv = await detachSegments(await treePids(pid));
     // Taken while the tasks that attach segments are stopped; the files become images of the
@@ -115,13 +117,15 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
       const where = inHostIpcNamespace(pid) ? {} : { ipcNamespace: ipcNamespaceOf(pid) };
       snapshot = (await snapshotSysv(options.sysv.snapshot, imagesDir, where)).objects;
     }
-    const { response, refusal } = await client.call(RequestType.DUMP, opts, {
+    const { response, refusal, criuGone } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
       hooks,
       signal: options.signal,
       timeout: options.timeout,
       logPath,
+      overlapExit: true,
     });
+    criuExit = criuGone;
     if (refusal && refusal.error instanceof CriuError) {
       // Our own checks in query-ext-files (io_uring appeared, an fd that cannot be left out).
       failure = refusal.error;
@@ -160,57 +164,62 @@ export async function criuCheckpoint(pid: number, options: CheckpointOptions): P
     });
     throw failure;
   }
-  await restored;
-  await dropContents(imagesDir, contentsLeftOut);
-  const tree = await readProcessTree(imagesDir);
-  const pids = tree.map((t) => t.pid);
-  // Last: the manifest marks the checkpoint complete, so nothing before it can pass for one.
-  await recordManifest(imagesDir, {
-    backend: 'criu',
-    criuVersion: await verifiedVersion(client.criuPath),
-    pid,
-    pids,
-    leftRunning,
-    dumpOptions: {
-      shellJob: opts.shellJob,
-      tcpEstablished: opts.tcpEstablished,
-      fileLocks: opts.fileLocks,
-      extUnixSk: opts.extUnixSk,
-    },
-    fds,
-    mappings,
-    ...(sysv?.attachments.length || snapshot || contentsLeftOut.length
-      ? {
-          sysv: {
-            attachments: sysv?.attachments ?? [],
-            stoppedBefore: sysv?.stoppedBefore ?? [],
-            ...(snapshot ? { snapshot: snapshot.map(({ kind, id }) => ({ kind, id })) } : {}),
-            ...(contentsLeftOut.length ? { contentsLeftOut } : {}),
-          },
-        }
-      : {}),
-    digest: options.digest ?? true,
-  } as RecordInput);
-  return {
-    imagesDir,
-    pid,
-    pids,
-    tree,
-    leftRunning,
-    fds,
-    mappings,
-    stats: await readDumpStats(imagesDir),
-    logPath,
-    ...(sysv?.attachments.length || snapshot || contentsLeftOut.length
-      ? {
-          sysv: {
-            attachments: sysv?.attachments ?? [],
-            ...(snapshot ? { snapshot } : {}),
-            ...(contentsLeftOut.length ? { contentsLeftOut } : {}),
-          },
-        }
-      : {}),
-  };
+  try {
+    await restored;
+    await dropContents(imagesDir, contentsLeftOut);
+    const tree = await readProcessTree(imagesDir);
+    const pids = tree.map((t) => t.pid);
+    // Last: the manifest marks the checkpoint complete, so nothing before it can pass for one.
+    await recordManifest(imagesDir, {
+      backend: 'criu',
+      criuVersion: await verifiedVersion(client.criuPath),
+      pid,
+      pids,
+      leftRunning,
+      dumpOptions: {
+        shellJob: opts.shellJob,
+        tcpEstablished: opts.tcpEstablished,
+        fileLocks: opts.fileLocks,
+        extUnixSk: opts.extUnixSk,
+      },
+      fds,
+      mappings,
+      ...(sysv?.attachments.length || snapshot || contentsLeftOut.length
+        ? {
+            sysv: {
+              attachments: sysv?.attachments ?? [],
+              stoppedBefore: sysv?.stoppedBefore ?? [],
+              ...(snapshot ? { snapshot: snapshot.map(({ kind, id }) => ({ kind, id })) } : {}),
+              ...(contentsLeftOut.length ? { contentsLeftOut } : {}),
+            },
+          }
+        : {}),
+      digest: options.digest ?? true,
+    } as RecordInput);
+    return {
+      imagesDir,
+      pid,
+      pids,
+      tree,
+      leftRunning,
+      fds,
+      mappings,
+      stats: await readDumpStats(imagesDir),
+      logPath,
+      ...(sysv?.attachments.length || snapshot || contentsLeftOut.length
+        ? {
+            sysv: {
+              attachments: sysv?.attachments ?? [],
+              ...(snapshot ? { snapshot } : {}),
+              ...(contentsLeftOut.length ? { contentsLeftOut } : {}),
+            },
+          }
+        : {}),
+    };
+  } finally {
+    // Nothing returns with CRIU still around.
+    await criuExit;
+  }
 }
 
 /**

@@ -71,6 +71,7 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   let copy: LinkedCopy | undefined;
   let workDir: string | undefined;
   let criuSucceeded = false;
+  let criuExit: Promise<void> | undefined;
   try {
     planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
     const restoreOptions: RestoreOptions = {
@@ -88,14 +89,22 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     const made = await createPlanned(sysvPlan);
     created = made.created;
     const shmIds = made.shmIds;
-    const root = await runRestore(client, copy.dir, restoreOptions, inheritFds, pids, deadline, stopped, workDir).catch(
-      async (error: unknown) => {
-        // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
-        await endLeftovers(pids);
-        throw error;
-      },
-    );
+    const { root, criuGone } = await runRestore(
+      client,
+      copy.dir,
+      restoreOptions,
+      inheritFds,
+      pids,
+      deadline,
+      stopped,
+      workDir,
+    ).catch(async (error: unknown) => {
+      // A failure CRIU cleaned up after leaves nothing; a stopped or killed CRIU may not have.
+      await endLeftovers(pids);
+      throw error;
+    });
     criuSucceeded = true;
+    criuExit = criuGone;
     let watcher: ProcessWatcher | undefined;
     try {
       watcher = loadNative().watchProcess(root);
@@ -124,6 +133,8 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.
     const ownWorkDir = options.workDir === undefined && criuSucceeded ? workDir : undefined;
     await Promise.all([copy?.dir, ownWorkDir].map((dir) => dir && removeDir(dir)));
+    // CRIU exited while the above ran; nothing returns with it still around.
+    await criuExit;
   }
 }
 
@@ -202,7 +213,10 @@ async function endTree(root: number, imagePids: readonly number[]): Promise<void
   await watcher.exited;
 }
 
-/** Runs CRIU's RESTORE (again while a just-freed pid is still unusable) and returns the root pid. */
+/**
+ * Runs CRIU's RESTORE (again while a just-freed pid is still unusable); returns the root pid and
+ * CRIU's exit, which the caller awaits after its own work.
+ */
 async function runRestore(
   client: CriuRpcClient,
   imagesDir: string,
@@ -212,7 +226,7 @@ async function runRestore(
   deadline: number,
   leaveStopped: boolean,
   workDir: string,
-): Promise<number> {
+): Promise<{ root: number; criuGone: Promise<void> }> {
   const inherit = Object.entries(inheritFds);
   const logPath = join(workDir, LOG_FILE);
   // CRIU opens work_dir_fd through /proc/<our pid>/fd, so it must stay open during the call.
@@ -241,16 +255,17 @@ async function runRestore(
       ...(j.extraOpt ? { extraOpt: j.extraOpt } : {}),
     })),
   });
-  let rootPid: number;
+  let restored: { root: number; criuGone: Promise<void> };
   try {
     for (;;) {
-      const { response, refusal } = await client.call(RequestType.RESTORE, opts, {
+      const { response, refusal, criuGone } = await client.call(RequestType.RESTORE, opts, {
         operation: 'restore',
         hooks: options.hooks,
         signal: options.signal,
         timeout: options.timeout,
         inheritFds: inherit.map(([, fd]) => fd),
         logPath,
+        overlapExit: true,
       });
       // Even when CRIU went on (a refused post-resume), the caller asked to stop: the tree is ended.
       if (refusal) {
@@ -261,7 +276,7 @@ async function runRestore(
         });
       }
       if (response.success && response.restore) {
-        rootPid = response.restore.pid;
+        restored = { root: response.restore.pid, criuGone };
         break;
       }
       const error = await explainFailure(response, { operation: 'restore', logPath, fallback: 'RESTORE_FAILED' });
@@ -280,5 +295,5 @@ async function runRestore(
   } finally {
     closeSync(workDirFd);
   }
-  return rootPid;
+  return restored;
 }

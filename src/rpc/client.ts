@@ -42,11 +42,19 @@ export interface CallOptions {
   killGraceMs?: number | undefined;
   /** CRIU's log of this call, named in errors. */
   logPath?: string | undefined;
+  /**
+   * Return as soon as CRIU answered a success, without waiting for it to exit; the caller awaits
+   * `criuGone` once it has done its own work after the call (CRIU's exit takes a few ms that
+   * then overlap with that work). Failures always wait for CRIU's exit.
+   */
+  overlapExit?: boolean | undefined;
 }
 
 export interface CallResult extends ExchangeResult {
   /** What CRIU wrote on stderr (crashes, messages before the log was opened). */
   stderr: string;
+  /** Settles once the CRIU process has exited (already settled unless `overlapExit`). */
+  criuGone: Promise<void>;
 }
 
 const DEFAULT_KILL_GRACE_MS = 10_000;
@@ -165,6 +173,10 @@ export class CriuRpcClient {
     const timeoutTimer =
       options.timeout === undefined ? undefined : setTimeout(() => requestStop('TIMEOUT'), options.timeout);
     let answered = false; // with a success
+    let markGone: () => void = () => {};
+    const criuGone = new Promise<void>((resolve) => {
+      markGone = resolve;
+    });
     try {
       const request = create(RequestSchema, { ...extra, type, ...(opts ? { opts } : {}) });
       let result: ExchangeResult;
@@ -180,15 +192,19 @@ export class CriuRpcClient {
       }
       if (stop && !result.response.success) throw stopError(stop, options);
       answered = result.response.success && !result.refusal;
-      return { ...result, stderr: swrk.stderr };
+      return { ...result, stderr: swrk.stderr, criuGone };
     } finally {
       clearTimeout(timeoutTimer);
       options.signal?.removeEventListener('abort', onAbort);
       // Once CRIU has answered a success, all that is left for it is to see the socket close and
-      // exit: milliseconds nobody needs to wait for (close() still kills it should it linger).
-      // After a failure or a refusal it is waited for: the caller cleans up after a CRIU that is gone.
-      const closed = swrk.close().finally(() => clearTimeout(killTimer));
-      if (!answered) await closed;
+      // exit (close() kills it should it linger); with overlapExit the caller waits for that after
+      // its own work. After a failure or a refusal it is waited for here: the caller cleans up
+      // after a CRIU that is gone.
+      const closed = swrk.close().finally(() => {
+        clearTimeout(killTimer);
+        markGone();
+      });
+      if (!answered || !options.overlapExit) await closed;
     }
   }
 
