@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // npm run demo: checkpoints a real counting process, kills it, restores it, and shows it continuing.
 // Where CRIU cannot run (no Linux, no root, no CRIU), it does the same on the simulator and says so.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { check, checkpoint, restore, sim } from '../dist/src/index.js';
+import { check, checkpoint, restore, sim, spawn } from '../dist/src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'node-criu-demo-'));
@@ -31,7 +31,9 @@ say(`backend ${status.backend}, CRIU ${status.version} at ${status.criuPath}`);
 // The victim: a small C program that counts in memory and publishes the count to a file.
 const bin = join(work, 'counter');
 execFileSync('cc', ['-O2', '-o', bin, join(root, 'test/fixtures/counter.c')]);
-const child = spawn(bin, [count], { detached: true, stdio: 'ignore' });
+// node-criu's spawn: a session leader that inherits no stray fd of ours (a shell's or a CI
+// runner's fd without close-on-exec would otherwise be dumped with it and need a substitute).
+const child = spawn(bin, [count], { stdio: 'ignore' });
 child.unref();
 const pid = child.pid;
 while (!existsSync(count)) await sleep(10);
