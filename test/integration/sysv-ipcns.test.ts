@@ -4,7 +4,7 @@
 // into an existing namespace binding to the segment that lives there.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { checkpoint, inspect, isCriuError, restore, spawn } from '../../src/inde
 import { ipcNamespaceOf } from '../../src/sysv/ipc-namespace.js';
 import { readShmSegments } from '../../src/sysv/ipc-table.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { compileFixture } from '../helpers/images-checkpoints.js';
 import { readNumbers, waitForState } from '../helpers/sysv-objects.js';
 import { alive, fixture, killAll, scratchDir } from '../helpers/victims.js';
 
@@ -213,4 +214,34 @@ test('CLI: dump --sysv-leave-out-contents all, restore --shm ID=file:PATH refill
   const { pid } = JSON.parse(stdout) as { pid: number };
   started.push(pid);
   await waitForState(state, ([, v = 0]) => v > 5_000_001, 'the count going on from the file');
+});
+
+test('IPC-namespace mode: segments, semaphore values and queued messages come back with the namespace', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  // The fixture makes its own IPC namespace, then segments, semaphore sets and queues with messages.
+  const child = spawn(compileFixture('images-sysv'), [dir], { stdio: 'ignore' });
+  child.unref();
+  started.push(child.pid as number);
+  while (!existsSync(join(dir, 'ready'))) await new Promise((r) => setTimeout(r, 10));
+  const objects = async (imagesDir: string) => {
+    const [ns] = (await inspect(imagesDir)).sysv;
+    assert.ok(ns, 'the checkpoint has the IPC namespace');
+    return {
+      shm: ns.shm.map(({ id, key, size }) => ({ id, key, size })),
+      sem: ns.sem.map(({ id, key, values }) => ({ id, key, values })),
+      msg: ns.msg.map(({ id, key, messages }) => ({ id, key, messages })),
+    };
+  };
+  const cp = await checkpoint(child.pid as number, { digest: false });
+  const before = await objects(cp.imagesDir);
+  assert.ok(before.shm.length > 0 && before.sem.length > 0 && before.msg.length > 0);
+  const restored = await restore(cp.imagesDir);
+  started.push(restored.pid);
+  // What the restored namespace holds, as a second checkpoint of it sees it.
+  const again = await checkpoint(restored.pid, { digest: false, leaveRunning: true });
+  assert.deepEqual(await objects(again.imagesDir), before);
+  restored.kill('SIGKILL');
+  await restored.exited;
 });
