@@ -54,8 +54,13 @@ export async function createLinkedCopy(
   const names = readdirSync(source).filter((n) => !NOT_IMAGES.has(n));
   let linked = 0;
   let crossDevice = false; // after one EXDEV, every link would fail the same way
-  for (const [name, bytes] of replaced) {
-    if (names.includes(name)) await writeFile(join(dir, renames.get(name) ?? name), bytes, { mode: 0o600, flag: 'wx' });
+  // Only images the dir has are written anew; the rest are linked.
+  const written = [...replaced.keys()].filter((n) => names.includes(n));
+  for (const name of written) {
+    await writeFile(join(dir, renames.get(name) ?? name), replaced.get(name) as Uint8Array, {
+      mode: 0o600,
+      flag: 'wx',
+    });
   }
   await inBatches(
     names.filter((n) => !replaced.has(n)),
@@ -73,7 +78,7 @@ export async function createLinkedCopy(
       symlinkSync(join(source, name), target);
     },
   );
-  if (!options.manifest) return { dir, written: [...replaced.keys()].filter((n) => names.includes(n)), linked };
+  if (!options.manifest) return { dir, written, linked };
   const manifest = await readManifest(source);
   if (manifest) {
     const files = { ...manifest.files };
@@ -92,5 +97,5 @@ export async function createLinkedCopy(
     }
     await writeManifest(dir, editManifest({ ...manifest, files }));
   }
-  return { dir, written: [...replaced.keys()].filter((n) => names.includes(n)), linked };
+  return { dir, written, linked };
 }

@@ -22,11 +22,12 @@ import type { SysvManifest } from './manifest-section.js';
 import { attachRestored } from './restore-attach.js';
 import { readSnapshotManifest, snapshotObject } from './snapshot-format.js';
 import {
+  assertShmNamesKnown,
   isDataSubstitute,
   isSnapshotSubstitute,
   planShmSubstitutes,
-  type ShmSubstitute,
   type SnapshotSubstitute,
+  substituteOf,
 } from './substitutes.js';
 
 /** Bytes to write into a segment of the restored namespace before the tree runs. */
@@ -53,22 +54,7 @@ function refuse(segment: ImageSegment, why: string): CriuError {
   );
 }
 
-function substituteOf(segment: ImageSegment, subs: Readonly<Record<string, ShmSubstitute>>): ShmSubstitute {
-  return subs[String(segment.id)] ?? subs[`key:${formatKey(segment.key)}`] ?? subs[`key:${segment.key}`] ?? 'same';
-}
-
-function assertNamesKnown(segments: readonly ImageSegment[], subs: Readonly<Record<string, unknown>>): void {
-  for (const name of Object.keys(subs)) {
-    if (segments.some((s) => name === String(s.id) || name === `key:${formatKey(s.key)}` || name === `key:${s.key}`)) {
-      continue;
-    }
-    throw new CriuError(
-      'INVALID_SUBSTITUTION',
-      `sysv.shm names '${name}', but the checkpoint's IPC namespace has no segment with that id or key (it has: ${segments.map((s) => `${s.id} / key:${formatKey(s.key)}`).join(', ') || 'none'}).`,
-      { operation: 'restore' },
-    );
-  }
-}
+const NO_SUCH_SEGMENT = "the checkpoint's IPC namespace has no segment with that id or key";
 
 /** The snapshot object a segment is refilled from: same id and key, else same (non-zero) key. */
 async function snapshotRefill(segment: ImageSegment, sub: SnapshotSubstitute, imagesDir: string) {
@@ -101,7 +87,7 @@ async function planNewNamespace(
       );
     }
   }
-  assertNamesKnown(ns.segments, subs);
+  assertShmNamesKnown(subs, ns.segments, NO_SUCH_SEGMENT);
   const leftOut = new Set((section?.contentsLeftOut ?? []).map((s) => s.id));
   const renumber = new Map<number, number>();
   const refills: Refill[] = [];
@@ -180,7 +166,7 @@ async function refill(root: number, refills: readonly Refill[]): Promise<void> {
 
 function planJoined(ns: IpcNamespaceImages, options: SysvRestoreOptions, nsFile: string): IpcNamespacePlan {
   const subs = options.shm ?? {};
-  assertNamesKnown(ns.segments, subs);
+  assertShmNamesKnown(subs, ns.segments, NO_SUCH_SEGMENT);
   for (const [name, sub] of Object.entries(subs)) {
     if (isDataSubstitute(sub) || isSnapshotSubstitute(sub)) {
       throw new CriuError(

@@ -3,7 +3,7 @@
 // is checked before anything is created, and created before CRIU runs.
 import { CriuError } from '../errors.js';
 import type { IpcKind } from '../native.js';
-import { formatKey, rangeLength, type SysvAttachment } from './attachments.js';
+import { rangeLength, type SysvAttachment } from './attachments.js';
 import { readShmSegments, type ShmSegment } from './ipc-table.js';
 import { pageRound } from './linux-ipc.js';
 import type { SysvManifest } from './manifest-section.js';
@@ -13,6 +13,7 @@ import { type SnapshotObject, snapshotObject } from './snapshot-format.js';
 import {
   checkSubstitute,
   isSnapshotSubstitute,
+  namesSegment,
   planShmSubstitutes,
   refuse,
   type ShmSubstitutions,
@@ -76,8 +77,7 @@ async function planShm(
   // means that segment ('same'); names of recreated segments only are no business of it.
   const recreated = attachments.filter((a) => pending.some((p) => p.shmid === a.shmid));
   const rest = attachments.filter((a) => !recreated.includes(a));
-  const names = (k: string, a: SysvAttachment) =>
-    k === String(a.shmid) || k === `key:${formatKey(a.key)}` || k === `key:${a.key}`;
+  const names = (k: string, a: SysvAttachment) => namesSegment(k, { id: a.shmid, key: a.key });
   const restSubs = Object.fromEntries(
     Object.entries(subs)
       .filter(([k]) => rest.some((a) => names(k, a)) || !recreated.some((a) => names(k, a)))

@@ -44,9 +44,40 @@ export function refuse(a: SysvAttachment, why: string): CriuError {
   });
 }
 
-/** The substitute named for `a`, by id first, then by key. */
-export function substituteFor(a: SysvAttachment, subs: ShmSubstitutions): ShmSubstitute {
-  return subs[String(a.shmid)] ?? subs[`key:${formatKey(a.key)}`] ?? subs[`key:${a.key}`] ?? 'same';
+/** A segment as a name in `sysv.shm` refers to it: by its id, or by its key. */
+export interface NamedSegment {
+  id: number;
+  key: number;
+}
+
+const named = (a: SysvAttachment): NamedSegment => ({ id: a.shmid, key: a.key });
+
+/** Whether `name`, a key of `sysv.shm` (`'32789'`, `'key:0x1234'`), names segment `s`. */
+export function namesSegment(name: string, s: NamedSegment): boolean {
+  return name === String(s.id) || name === `key:${formatKey(s.key)}` || name === `key:${s.key}`;
+}
+
+/** The substitute named for segment `s`, by id first, then by key; 'same' when none is. */
+export function substituteOf(s: NamedSegment, subs: ShmSubstitutions): ShmSubstitute {
+  return subs[String(s.id)] ?? subs[`key:${formatKey(s.key)}`] ?? subs[`key:${s.key}`] ?? 'same';
+}
+
+/** The substitute named for attachment `a`. */
+export const substituteFor = (a: SysvAttachment, subs: ShmSubstitutions): ShmSubstitute => substituteOf(named(a), subs);
+
+/**
+ * INVALID_SUBSTITUTION for a name of `subs` that names none of `segments`: CRIU and the attach
+ * code would ignore it silently. `none` says what the checkpoint lacks, for the message.
+ */
+export function assertShmNamesKnown(subs: ShmSubstitutions, segments: readonly NamedSegment[], none: string): void {
+  for (const name of Object.keys(subs)) {
+    if (segments.some((s) => namesSegment(name, s))) continue;
+    throw new CriuError(
+      'INVALID_SUBSTITUTION',
+      `sysv.shm names '${name}', but ${none} (it has: ${segments.map((s) => `${s.id} / key:${formatKey(s.key)}`).join(', ') || 'none'}).`,
+      { operation: 'restore' },
+    );
+  }
 }
 
 function find(a: SysvAttachment, sub: ShmSubstitute, live: readonly ShmSegment[]): ShmSegment {
@@ -113,18 +144,7 @@ export function planShmSubstitutes(
   subs: ShmSubstitutions = {},
   live: readonly ShmSegment[] = readShmSegments(),
 ): Map<number, number> {
-  for (const name of Object.keys(subs)) {
-    const known = attachments.some(
-      (a) => name === String(a.shmid) || name === `key:${formatKey(a.key)}` || name === `key:${a.key}`,
-    );
-    if (!known) {
-      throw new CriuError(
-        'INVALID_SUBSTITUTION',
-        `sysv.shm names '${name}', but the checkpoint has no SysV attachment with that shmid or key (it has: ${attachments.map((a) => `${a.shmid} / key:${formatKey(a.key)}`).join(', ') || 'none'}).`,
-        { operation: 'restore' },
-      );
-    }
-  }
+  assertShmNamesKnown(subs, attachments.map(named), 'the checkpoint has no SysV attachment with that shmid or key');
   const plan = new Map<number, number>();
   for (const a of attachments) {
     const segment = find(a, substituteFor(a, subs), live);
