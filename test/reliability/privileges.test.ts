@@ -1,9 +1,10 @@
 // privilegeProblems(): what check() should list as missing, from capability masks and a real non-root run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CAPS, type CapName, parseStatus, privilegeProblems } from '../../src/criu/privileges.js';
+import { readableInstall } from '../helpers/readable-install.js';
 
 const mask = (...caps: CapName[]) => caps.reduce((m, c) => m | (1n << BigInt(CAPS[c])), 0n);
 const ALL = (1n << 41n) - 1n;
@@ -72,10 +73,15 @@ for (const c of cases) {
 
 test('run as nobody, the real process is told it is not root and lacks the capabilities', {
   skip: process.geteuid?.() !== 0 ? 'needs root to switch to nobody' : false,
-}, () => {
-  const module = fileURLToPath(new URL('../../src/criu/privileges.js', import.meta.url));
+}, (t) => {
+  const install = readableInstall();
+  t.after(() => install.remove());
+  const module = join(install.root, 'dist/src/criu/privileges.js');
   const script = `import(${JSON.stringify(module)}).then((m) => console.log(JSON.stringify(m.privilegeProblems())))`;
-  const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', script], { encoding: 'utf8' });
+  const r = spawnSync('runuser', ['-u', 'nobody', '--', install.node, '-e', script], {
+    encoding: 'utf8',
+    cwd: install.root,
+  });
   assert.equal(r.status, 0, r.stderr);
   const problems = JSON.parse(r.stdout) as { message: string }[];
   assert.match(problems[0]?.message ?? '', /Not running as root \(euid 65534\)/);

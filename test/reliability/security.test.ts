@@ -7,6 +7,7 @@ import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Checkpoint, checkpoint, restore, verifyImages } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { readableInstall } from '../helpers/readable-install.js';
 import { criuFailure } from '../helpers/reliability-faults.js';
 import { deadPid } from '../helpers/reliability-fuzz.js';
 import { killAll, scratchDir, startCounter } from '../helpers/victims.js';
@@ -98,8 +99,10 @@ test('no shell anywhere in src/: no shell: true, no exec()/execSync(), no sh -c'
   }
 });
 
-test('as nobody: check() says what is missing and checkpoint() fails with a typed error', { skip }, () => {
-  const index = fileURLToPath(new URL('../../src/index.js', import.meta.url));
+test('as nobody: check() says what is missing and checkpoint() fails with a typed error', { skip }, (t) => {
+  const install = readableInstall();
+  t.after(() => install.remove());
+  const index = join(install.root, 'dist/src/index.js');
   const script = `
     const m = await import(${JSON.stringify(index)});
     const result = await m.check();
@@ -108,10 +111,8 @@ test('as nobody: check() says what is missing and checkpoint() fails with a type
     console.log(JSON.stringify({ usable: result.usable, problems: result.problems.map((p) => p.code + ': ' + p.message), code }));`;
   const r = spawnSync(
     'runuser',
-    ['-u', 'nobody', '--', 'env', 'NODE_CRIU_BACKEND=criu', process.execPath, '--input-type=module', '-e', script],
-    {
-      encoding: 'utf8',
-    },
+    ['-u', 'nobody', '--', 'env', 'NODE_CRIU_BACKEND=criu', install.node, '--input-type=module', '-e', script],
+    { encoding: 'utf8', cwd: install.root },
   );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { usable: boolean; problems: string[]; code: string };
