@@ -47,5 +47,21 @@
         }],
       ],
     },
+    {
+      # The launcher spawn() and fork() start children through (native/launcher.cc): a plain
+      # executable, since what it does (close fds, unshare, seccomp) must happen in the child
+      # between fork and exec, where neither Node nor an addon runs.
+      'target_name': 'node_criu_launcher',
+      'conditions': [
+        ['OS=="linux"', {
+          'type': 'executable',
+          'sources': ['native/launcher.cc'],
+          'cflags_cc!': ['-std=gnu++17', '-std=gnu++20'],
+          'cflags_cc': ['-std=c++17', '-Wall', '-Wextra', '-Werror'],
+        }, {
+          'type': 'none',
+        }],
+      ],
+    },
   ],
 }

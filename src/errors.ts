@@ -45,7 +45,8 @@ export type CriuOperation =
   | 'cpuinfo-dump'
   | 'cpuinfo-check'
   | 'wait-pid'
-  | 'read-images';
+  | 'read-images'
+  | 'spawn';
 
 export interface CriuErrorDetails {
   operation: CriuOperation;

@@ -32,6 +32,9 @@ export { type DecodedImage, decodeImage, encodeImage, ImageEntry, readImage, wri
 export { type CheckpointView, fdTableFromImages, inspect } from './inspect/index.js';
 export { MANIFEST_NAME, type Manifest } from './integrity/manifest.js';
 export { type VerifyResult, verifyImages } from './integrity/verify.js';
+export { type CheckpointableForkOptions, fork } from './launch/fork.js';
+export type { LaunchOptions, SpawnNamespace } from './launch/launch-options.js';
+export { type CheckpointableSpawnOptions, spawn } from './launch/spawn.js';
 export { type FileRelaxation, relaxFiles } from './rewrite/file-edits.js';
 export { renumberPids } from './rewrite/pid-edits.js';
 export { ImageSet, type RewriteResult, rewriteImages } from './rewrite/rewrite.js';
@@ -39,7 +42,6 @@ export { renumberShm } from './rewrite/sysv-edits.js';
 export { CriuRpcClient, RpcSession } from './rpc/client.js';
 export { NOTIFICATIONS } from './rpc/hooks.js';
 export * as sim from './sim/index.js';
-export { type CheckpointableSpawnOptions, type SpawnNamespace, spawn } from './spawn.js';
 export { detachSegments, reattachSegments } from './sysv/host-detach.js';
 export { readMsgQueues, readSemSets, readShmSegments } from './sysv/ipc-table.js';
 export { snapshotSysv } from './sysv/snapshot.js';
@@ -70,22 +72,48 @@ function takeBackend<T>(options: T): [BackendChoice, T] {
   return [backend === undefined ? defaultChoice() : parseChoice(backend, "Option 'backend'"), rest as T];
 }
 
-/** CRIU's check, once per process for 'auto' (it runs CRIU). */
-let criuCheckCached: Promise<CheckResult> | undefined;
-function criuCheck(criuPath: string | undefined): Promise<CheckResult> {
+/**
+ * CRIU's check for 'auto', kept once it found CRIU usable (it runs CRIU). A failed check is never
+ * kept: CRIU killed, out of memory or just installed must not decide every later operation.
+ */
+let criuUsable: Promise<CheckResult> | undefined;
+async function criuCheck(criuPath: string | undefined): Promise<CheckResult> {
   if (criuPath !== undefined) return criuBackend.check({ criuPath });
-  criuCheckCached ??= criuBackend.check({});
-  return criuCheckCached;
+  const pending = criuUsable ?? criuBackend.check({});
+  criuUsable = pending;
+  const result = await pending.catch((error: unknown) => {
+    if (criuUsable === pending) criuUsable = undefined;
+    throw error;
+  });
+  if (!result.usable && criuUsable === pending) criuUsable = undefined;
+  return result;
 }
 
 type Selected = BackendSelection & { criuResult?: CheckResult };
 
-/** The backend for `requested`; 'criu' where it cannot work at all is an UNSUPPORTED error. */
+/** CRIU could not be used for something only CRIU can do: its first problem, as the error. */
+function criuProblem(result: CheckResult, operation: 'checkpoint' | 'restore', what: string): CriuError {
+  const first = result.problems[0];
+  const problems = result.problems.map((p) => `${p.message} Fix: ${p.fix}`).join(' ');
+  return new CriuError(
+    first?.code ?? 'CRIU_NOT_FOUND',
+    `Cannot ${operation} ${what}: CRIU is not usable here. ${problems || 'CRIU reported no reason.'}`,
+    { operation },
+  );
+}
+
+/**
+ * The backend for `requested`. 'criu' where it cannot work at all is an UNSUPPORTED error.
+ * 'auto' picks the simulator only for what is the simulator's (`owner` 'sim': its pid or its
+ * checkpoint) or where CRIU can never work (not Linux); everything else is CRIU's, and when CRIU
+ * is unusable, `real` (a real pid or checkpoint) fails with the check's own problem.
+ */
 async function choose(
   requested: BackendChoice,
   criuPath: string | undefined,
-  hint: BackendName | undefined,
+  owner: BackendName | undefined,
   operation: 'check' | 'checkpoint' | 'restore',
+  real?: string,
 ): Promise<Selected> {
   if (requested === 'sim') return { requested, chosen: 'sim', reason: 'the simulator was asked for' };
   if (requested === 'criu') {
@@ -98,13 +126,17 @@ async function choose(
     }
     return { requested, chosen: 'criu', reason: 'real CRIU was asked for' };
   }
-  if (hint === 'sim') return { requested, chosen: 'sim', reason: 'the simulator owns this checkpoint or pid' };
+  if (owner === 'sim') return { requested, chosen: 'sim', reason: 'the simulator owns this checkpoint or pid' };
+  if (process.platform !== 'linux') {
+    return { requested, chosen: 'sim', reason: `CRIU needs Linux and this is ${process.platform}` };
+  }
   const criuResult = await criuCheck(criuPath);
   if (criuResult.usable) {
     return { requested, chosen: 'criu', reason: `CRIU ${criuResult.version} is usable here`, criuResult };
   }
+  if (real !== undefined && operation !== 'check') throw criuProblem(criuResult, operation, real);
   const why = criuResult.problems.map((p) => p.message).join('; ') || 'no reason given';
-  return { requested, chosen: 'sim', reason: `CRIU is not usable here: ${why}`, criuResult };
+  return { requested, chosen: 'criu', reason: `CRIU is not usable here: ${why}`, criuResult };
 }
 
 /**
@@ -158,9 +190,16 @@ export async function checkpoint(pid: number, options?: CheckpointOptions): Prom
   validatePid(pid);
   const [requested, rest] = takeBackend(options);
   const valid = validateCheckpointOptions(rest);
-  // With 'auto', a pid only the simulator has is the simulator's.
-  const simOnly = simWorld().get(pid) !== undefined && !existsSync(`/proc/${pid}`);
-  const { chosen } = await choose(requested, valid.criuPath, simOnly ? 'sim' : undefined, 'checkpoint');
+  // With 'auto', a pid only the simulator has is the simulator's; one in /proc never is.
+  const real = process.platform === 'linux' && existsSync(`/proc/${pid}`);
+  const simOnly = !real && simWorld().get(pid) !== undefined;
+  if (requested === 'auto' && !real && !simOnly && process.platform === 'linux') {
+    throw new CriuError('NO_SUCH_PROCESS', `Cannot checkpoint pid ${pid}: no such process.`, {
+      operation: 'checkpoint',
+      pid,
+    });
+  }
+  const { chosen } = await choose(requested, valid.criuPath, simOnly ? 'sim' : undefined, 'checkpoint', `pid ${pid}`);
   return backends[chosen].checkpoint(pid, valid);
 }
 
@@ -186,6 +225,6 @@ export async function restore(imagesDir: string, options?: RestoreOptions): Prom
       { operation: 'restore' },
     );
   }
-  const { chosen } = await choose(requested, valid.criuPath, writer, 'restore');
+  const { chosen } = await choose(requested, valid.criuPath, writer, 'restore', imagesDir);
   return backends[chosen].restore(imagesDir, valid);
 }

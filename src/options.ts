@@ -185,6 +185,9 @@ export const RESTORE_OPTIONS = {
   allowUntrustedImages: boolean,
   skipFileRwxCheck: boolean,
   replayPipeData: boolean,
+  outsideFds: (v: unknown, n: string) => {
+    if (v !== 'pipe' && v !== 'criu') fail(n, "'pipe' or 'criu'", v);
+  },
   allowSizeChange: boolean,
   sysv: sysvRestore,
   shellJob: boolean,

@@ -14,8 +14,13 @@ import { verifyImages } from './integrity/verify.js';
 export interface CheckpointToRestore {
   manifest: Manifest | undefined;
   tree: TreeTask[];
-  /** Every pid and thread id of the image. */
+  /**
+   * The host pids the restore needs free: every pid and thread id of the image, or none when the
+   * tree has a pid namespace of its own (it is restored into a new one, where they are all free).
+   */
   pids: number[];
+  /** Whether the root is pid 1 of its own pid namespace (e.g. spawn(..., { namespaces: ['pid'] })). */
+  ownPidNamespace: boolean;
 }
 
 /**
@@ -38,7 +43,11 @@ export async function readCheckpointToRestore(
     manifest = await readManifest(imagesDir);
   }
   const tree = await readProcessTree(imagesDir);
-  return { manifest, tree, pids: [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))] };
+  // pstree.img holds the pids the tree's own namespace sees: only a namespace's init is pid 1
+  // (the host's init is never dumped), and its tree's pids mean nothing on the host.
+  const ownPidNamespace = tree[0]?.pid === 1;
+  const pids = ownPidNamespace ? [] : [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
+  return { manifest, tree, pids, ownPidNamespace };
 }
 
 /** The fd table substitutions are checked against; `fds` needs one (plain `criu dump` images have none). */

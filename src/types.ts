@@ -5,6 +5,7 @@ import type { BackendChoice } from './backend.js';
 import type { CriuErrorCode } from './errors.js';
 import type { FdEntry } from './fds/fd-entry.js';
 import type { LeaveOutAdvice } from './fds/leave-out.js';
+import type { DefaultedFd, OutsideFdsMode } from './fds/outside-defaults.js';
 import type { MappingAdvice, MappingEntry } from './fds/proc-maps.js';
 import type { FdSubstitutions } from './fds/substitute.js';
 import type { TreeTask } from './images/pstree.js';
@@ -180,6 +181,16 @@ export interface RestoreOptions extends OperationOptions {
    */
   fds?: FdSubstitutions;
   /**
+   * What an fd left out only because its other end was outside the tree (a stdio socketpair or
+   * pipe of the checkpointed process's parent, a pipe a shell handed down) becomes when `fds`
+   * gives it no substitute: `'pipe'` (default) gives the root's a new pipe exposed as `stdio[fd]`,
+   * as child_process.spawn does; `'criu'` does what raw `criu restore` does (a pipe recreated by
+   * CRIU with its other end closed; a socket or terminal gets /dev/null). Either way each one is
+   * listed in the restored process's `defaultedFds`. Fds the checkpoint's `leaveOut` advice named
+   * always need a substitute.
+   */
+  outsideFds?: OutsideFdsMode;
+  /**
    * Accept a left-out file's substitute of another size than the dumped file: files.img is
    * rewritten in a linked copy of the images (the originals and the page data are not touched).
    */
@@ -271,6 +282,11 @@ export interface RestoredProcess {
   stderr: Socket | undefined;
   /** By fd number. */
   stdio: (Socket | undefined)[];
+  /**
+   * The fds that had their other end outside the checkpointed tree and were given no substitute,
+   * with what each became (see RestoreOptions.outsideFds).
+   */
+  defaultedFds: DefaultedFd[];
   /** Sends a signal to the root (default SIGTERM); false if it has already exited. */
   kill(signal?: NodeJS.Signals | number): boolean;
   /** Lets Node exit while the restored process still runs. */

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../criu/locate.js';
 import { CriuError } from '../errors.js';
-import { check, checkpoint, type FdSubstitute, formatFdTable, readFdTable, restore, verifyImages } from '../index.js';
+import type { DefaultedFd } from '../fds/outside-defaults.js';
+import {
+  capabilitiesOf,
+  check,
+  checkpoint,
+  type FdSubstitute,
+  formatFdTable,
+  readFdTable,
+  restore,
+  verifyImages,
+} from '../index.js';
 import type { HostObjectChoice } from '../sysv/restore-objects.js';
 import type { SysvSelection } from '../sysv/snapshot.js';
 import type { ShmSubstitute } from '../sysv/substitutes.js';
@@ -23,7 +33,7 @@ const USAGE = `Usage:
                  [--file-locks] [--ext-unix-sk] [--external KEY]... [--leave-out FD]...
                  [--sysv-snapshot SHMID|sem:ID|msg:ID]... [--sysv-leave-out-contents SHMID|all]...
                  [--json]
-  node-criu restore -D <dir> [--detach] [--fd N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
+  node-criu restore -D <dir> [--detach] [--fd [PID:]N=pipe|inherit|null|FD|PATH]... [--inherit-fd KEY=FD]...
                     [--external KEY]... [--shm OLD=NEW|key:K|same|snapshot|file:PATH]...
                     [--sem ID=live|snapshot]... [--msg ID=live|snapshot]... [--join-ns NS:FILE]...
                     [--no-verify]
@@ -54,7 +64,8 @@ async function cmdCheck(args: string[]): Promise<number> {
   const { values } = usageErrors(() => parseArgs({ args, options: common, strict: true }));
   const result = await check(commonOptions(values));
   emit(values.json, result, () => printCheck(result));
-  return result.usable ? 0 : 1;
+  // Zero only when the backend reported can checkpoint real processes (the simulator cannot).
+  return result.usable && capabilitiesOf(result.backend).has('real-processes') ? 0 : 1;
 }
 
 async function cmdDump(args: string[]): Promise<number> {
@@ -131,11 +142,14 @@ async function cmdRestore(args: string[]): Promise<number> {
     if (at <= 0) throw new UsageError(`--inherit-fd takes KEY=FD, got '${pair}'.`);
     inheritFds[pair.slice(0, at)] = integerArg(pair.slice(at + 1), '--inherit-fd FD') as number;
   }
-  const fds: Record<number, FdSubstitute> = {};
+  const fds: Record<number, FdSubstitute | Record<number, FdSubstitute>> = {};
   for (const pair of values.fd ?? []) {
-    const m = /^(\d+)=(.+)$/.exec(pair);
-    if (!m?.[1] || !m[2]) throw new UsageError(`--fd takes N=pipe|inherit|null|FD|PATH, got '${pair}'.`);
-    fds[Number(m[1])] = /^\d+$/.test(m[2]) ? Number(m[2]) : m[2];
+    const m = /^(?:(\d+):)?(\d+)=(.+)$/.exec(pair);
+    if (!m?.[2] || !m[3]) throw new UsageError(`--fd takes [PID:]N=pipe|inherit|null|FD|PATH, got '${pair}'.`);
+    const sub = /^\d+$/.test(m[3]) ? Number(m[3]) : m[3];
+    if (m[1] === undefined) fds[Number(m[2])] = sub;
+    else
+      fds[Number(m[1])] = { ...(fds[Number(m[1])] as Record<number, FdSubstitute> | undefined), [Number(m[2])]: sub };
   }
   const shm: Record<string, ShmSubstitute> = {};
   for (const pair of values.shm ?? []) {
@@ -162,13 +176,21 @@ async function cmdRestore(args: string[]): Promise<number> {
     ...commonOptions(values),
     ...sysvRestoreFlags(shm, values.sem ?? [], values.msg ?? []),
     ...(Object.keys(fds).length > 0 ? { fds } : {}),
+    // Detached, nothing of ours can serve a new pipe: do what `criu restore -d` does.
+    outsideFds: values.detach ? 'criu' : 'pipe',
     verify: !values['no-verify'],
     allowUntrustedImages: values['allow-untrusted-images'] ?? false,
     inheritFds,
     external: values.external ?? [],
     ...(joinNs.length > 0 ? { joinNs } : {}),
   });
-  emit(values.json, { pid: restored.pid, pids: restored.pids }, () => console.log(restored.pid));
+  // Only the root's stdio is relayed: its other defaulted pipes get their other end closed.
+  for (const [fd, stream] of restored.stdio.entries()) {
+    if (fd > 2 && restored.defaultedFds.some((d) => d.pid === restored.pid && d.fd === fd)) stream?.destroy();
+  }
+  for (const line of defaultedFdLines(restored.pid, restored.defaultedFds)) process.stderr.write(`${line}\n`);
+  const { pid, pids, defaultedFds } = restored;
+  emit(values.json, { pid, pids, defaultedFds }, () => console.log(restored.pid));
   if (values.detach) {
     // The tree keeps running, re-parented when we exit; its 'pipe' ends (ours) close with us.
     restored.unref();
@@ -184,6 +206,22 @@ async function cmdRestore(args: string[]): Promise<number> {
   process.stdin.pause();
   // Like a shell: 128 + the signal number when the root was killed.
   return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
+
+/** What the CLI did with each fd whose other end was outside the checkpoint, and the flag that chooses. */
+function defaultedFdLines(root: number, defaulted: readonly DefaultedFd[]): string[] {
+  return defaulted.map((d) => {
+    const what =
+      d.became === 'criu'
+        ? 'recreated by CRIU with its other end closed, as criu restore does'
+        : d.became === 'null'
+          ? 'given /dev/null'
+          : d.fd <= 2
+            ? 'relayed through a new pipe'
+            : 'given a new pipe whose other end is closed';
+    const flag = d.pid === root ? `--fd ${d.fd}=` : `--fd ${d.pid}:${d.fd}=`;
+    return `node-criu: fd ${d.fd} of pid ${d.pid} (${d.type} ${d.key}) had its other end outside the checkpoint: ${what}. ${flag}PATH|null|inherit|FD substitutes it.`;
+  });
 }
 
 /** --sysv-snapshot values: a shmid, or sem:ID / msg:ID. */

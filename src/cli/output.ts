@@ -1,4 +1,5 @@
 // Human-readable output of the CLI (the --json output is the library's objects as they are).
+import { capabilitiesOf } from '../backend.js';
 import type { Checkpoint, CheckResult } from '../types.js';
 
 export function printCheck(result: CheckResult): void {
@@ -9,6 +10,9 @@ export function printCheck(result: CheckResult): void {
     console.log(`features: mem_track=${f.memTrack} lazy_pages=${f.lazyPages} pidfd_store=${f.pidfdStore}`);
   }
   console.log(`usable:   ${result.usable ? 'yes' : 'no'}`);
+  if (!capabilitiesOf(result.backend).has('real-processes')) {
+    console.log('note:     the simulator checkpoints only its own simulated processes, never a real pid');
+  }
   for (const p of result.problems) console.log(`problem:  [${p.code}] ${p.message}\n          fix: ${p.fix}`);
 }
 

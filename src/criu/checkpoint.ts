@@ -9,6 +9,7 @@ import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
 import { type RecordInput, recordManifest } from '../integrity/record.js';
+import { checkpointRoot } from '../launch/launched-root.js';
 import { criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
 import { inHostIpcNamespace } from '../sysv/attachments.js';
@@ -27,8 +28,9 @@ const LOG_FILE = 'dump.log';
 /** CRIU's most detailed level: the log is what explains a failure. */
 export const LOG_LEVEL = 4;
 
-export async function criuCheckpoint(pid: number, options: CheckpointOptions): Promise<Checkpoint> {
+export async function criuCheckpoint(requested: number, options: CheckpointOptions): Promise<Checkpoint> {
   const client = await criuClient(options.criuPath, 'checkpoint');
+  const pid = await checkpointRoot(requested);
   if (!processExists(pid)) {
     throw new CriuError('NO_SUCH_PROCESS', `Cannot checkpoint pid ${pid}: no such process.`, {
       operation: 'checkpoint',

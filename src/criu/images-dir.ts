@@ -18,8 +18,13 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
     markIncomplete(dir);
     return dir;
   }
-  mkdirSync(requested, { recursive: true, mode: 0o700 });
-  const entries = readdirSync(requested);
+  let entries: string[];
+  try {
+    mkdirSync(requested, { recursive: true, mode: 0o700 });
+    entries = readdirSync(requested);
+  } catch (error) {
+    throw unusableDir(requested, error);
+  }
   // mkdir leaves an existing dir's mode alone: images hold process memory, so the dir is made private.
   if (entries.length === 0) chmodSync(requested, 0o700);
   if (entries.length > 0) {
@@ -31,6 +36,26 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
   }
   markIncomplete(requested);
   return requested;
+}
+
+/** Why the caller's images dir cannot be made or read, as INVALID_IMAGES with what to do. */
+function unusableDir(dir: string, error: unknown): CriuError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? 'it (or a parent of it) exists and is not a directory'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the filesystem is read-only'
+          : code === 'ENOSPC'
+            ? 'no space left on the device'
+            : (error as Error).message;
+  return new CriuError(
+    'INVALID_IMAGES',
+    `Images dir ${dir} cannot be used: ${why}${code ? ` (${code})` : ''}. Give imagesDir a new or empty directory this process can write.`,
+    { operation: 'checkpoint', cause: error },
+  );
 }
 
 /**

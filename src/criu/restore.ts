@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
+import { defaultOutsideFds } from '../fds/outside-defaults.js';
 import { readPipeData } from '../fds/pipe-data.js';
 import { treePids } from '../fds/proc-fds.js';
 import {
@@ -47,7 +48,7 @@ const PID_RETRY_MS = 150;
 
 export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
-  const { manifest, tree, pids } = await readCheckpointToRestore(imagesDir, options);
+  const { manifest, tree, pids, ownPidNamespace } = await readCheckpointToRestore(imagesDir, options);
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   await waitUntilPidsFree(pids, deadline, pidHolder, options.signal);
   const table = fdTableToRestore(imagesDir, manifest, options.fds);
@@ -64,7 +65,9 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const stopped = sysv !== undefined || ipcns !== undefined;
   // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
   // Planned last of the checks: it opens the substitutes ('pipe' ends), which the finally below releases.
-  const plan = planSubstitutions(table, tree[0]?.pid ?? 0, options.fds);
+  const rootPid = tree[0]?.pid ?? 0;
+  const outside = defaultOutsideFds(table, rootPid, options.fds, options.outsideFds);
+  const plan = planSubstitutions(table, rootPid, outside.fds, outside.criuRecreates);
   let created: CreatedObject[] = [];
   const dumped = manifest?.dumpOptions;
   let failed = true;
@@ -106,25 +109,22 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     criuSucceeded = true;
     criuExit = criuGone;
     let watcher: ProcessWatcher | undefined;
+    // The restored tree's host pids: the image's own, or, in a new pid namespace, the root's tree there.
+    const all = ownPidNamespace ? await treePids(root) : [root, ...tree.slice(1).map((t) => t.pid)];
     try {
       watcher = loadNative().watchProcess(root);
       // Nothing runs before every segment is attached: a failure ends the still-stopped tree.
       if (sysv) await attachRestored(sysv, shmIds);
       await ipcns?.complete(root);
-      if (stopped) {
-        resumeTree(
-          tree.map((t) => t.pid),
-          [...(sysv?.stoppedBefore ?? []), ...(ipcns?.stoppedBefore ?? [])],
-        );
-      }
+      if (stopped) resumeTree(all, [...(sysv?.stoppedBefore ?? []), ...(ipcns?.stoppedBefore ?? [])]);
       replayPipeData(plan, buffered);
     } catch (error) {
       watcher?.close();
-      await endTree(root, pids);
+      await endTree(root, all);
       throw error;
     }
     failed = false;
-    return new CriuRestoredProcess(watcher, [root, ...tree.slice(1).map((t) => t.pid)], plan.streams);
+    return new CriuRestoredProcess(watcher, all, plan.streams, outside.defaulted);
   } finally {
     // CRIU has its copies of the substitutes; our stream ends live on only if the restore did.
     releasePlan(plan, failed);

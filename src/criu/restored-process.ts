@@ -1,6 +1,7 @@
 // A restored tree's root as a handle: its exit (reaped through a pidfd) and signals.
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
+import type { DefaultedFd } from '../fds/outside-defaults.js';
 import type { ProcessWatcher } from '../native.js';
 import { stdioArray } from '../restore-plan.js';
 import type { ExitStatus, RestoredProcess } from '../types.js';
@@ -21,13 +22,20 @@ export class CriuRestoredProcess implements RestoredProcess {
   readonly stdout: Socket | undefined;
   readonly stderr: Socket | undefined;
   readonly stdio: (Socket | undefined)[];
+  readonly defaultedFds: DefaultedFd[];
   readonly #watcher: ProcessWatcher;
 
-  constructor(watcher: ProcessWatcher, pids: number[], streams: ReadonlyMap<number, Socket> = new Map()) {
+  constructor(
+    watcher: ProcessWatcher,
+    pids: number[],
+    streams: ReadonlyMap<number, Socket> = new Map(),
+    defaultedFds: DefaultedFd[] = [],
+  ) {
     this.#watcher = watcher;
     this.pid = watcher.pid;
     this.pids = pids;
     this.stdio = stdioArray(streams);
+    this.defaultedFds = defaultedFds;
     [this.stdin, this.stdout, this.stderr] = this.stdio;
     this.exited = watcher.exited.then(({ code, signal }) => ({ code, signal }));
   }

@@ -51,4 +51,17 @@ export interface FdEntry {
   externalKey: string | undefined;
   /** True when the fd is not saved by the checkpoint: the restorer must substitute it. */
   leftOut: boolean;
+  /**
+   * Why it was left out: `'advice'` when the checkpoint's `leaveOut` named it (a restore must
+   * substitute it), `'outside'` when only its other end was outside the tree (a restore without
+   * a substitute gives it a default, see RestoreOptions.outsideFds). Absent in fd tables written
+   * before this field existed: read it through {@link leftOutBy}.
+   */
+  leftOutBy?: 'advice' | 'outside' | undefined;
+}
+
+/** Why `entry` was left out (undefined: it was dumped); old tables count as advised. */
+export function leftOutBy(entry: FdEntry): 'advice' | 'outside' | undefined {
+  if (!entry.leftOut) return undefined;
+  return entry.leftOutBy ?? 'advice';
 }

@@ -37,7 +37,10 @@ export function assertDumpable(table: readonly FdEntry[]): void {
   if (bad) {
     throw new CriuError(
       'UNSUPPORTED',
-      `pid ${bad.pid} has an io_uring instance at fd ${bad.fd}, which CRIU cannot checkpoint. Close it first (for Node: UV_USE_IO_URING=0).`,
+      `pid ${bad.pid} has an io_uring instance at fd ${bad.fd} (${bad.target}), which CRIU cannot checkpoint. ` +
+        'Node >= 22 opens io_uring rings in every event loop, whatever its environment says. ' +
+        "Start the process with node-criu's spawn() or fork(), which block io_uring in the child so that libuv uses epoll, " +
+        'or disable io_uring on the whole machine with `sysctl kernel.io_uring_disabled=2`.',
       { operation: 'checkpoint', pid: bad.pid },
     );
   }

@@ -96,13 +96,15 @@ function openFlags(access: AccessMode, create: boolean): number {
 
 /**
  * Plans the substitutions. Throws INVALID_SUBSTITUTION, before anything is restored, for an
- * unknown pid or fd, a left-out fd without a substitute, a conflicting pair, or a substitute
- * that cannot serve the fd (a read-only file where the process writes).
+ * unknown pid or fd, a left-out fd without a substitute (`subs` already holds the defaults of
+ * defaultOutsideFds; `criuRecreates` the keys CRIU restores itself), a conflicting pair, or a
+ * substitute that cannot serve the fd (a read-only file where the process writes).
  */
 export function planSubstitutions(
   table: readonly FdEntry[],
   root: number,
   subs: FdSubstitutions = {},
+  criuRecreates: ReadonlySet<string> = new Set(),
 ): SubstitutionPlan {
   const plan: SubstitutionPlan = {
     inheritFds: {},
@@ -149,11 +151,11 @@ export function planSubstitutions(
       byKey.set(entry.key, { sub, fd: ours, stream });
       plan.inheritFds[entry.key] = ours;
     }
-    const missing = table.filter((e) => e.leftOut && plan.inheritFds[e.key] === undefined);
+    const missing = table.filter((e) => e.leftOut && plan.inheritFds[e.key] === undefined && !criuRecreates.has(e.key));
     if (missing.length > 0) {
       const list = missing.map((e) => `fd ${e.fd} of pid ${e.pid} (${e.type} ${e.key})`).join(', ');
       throw invalid(
-        `These fds were left out of the checkpoint and need a substitute (fds option): ${list}.`,
+        `These fds were left out of the checkpoint by its leaveOut advice and need a substitute (fds option): ${list}.`,
         missing[0]?.pid,
       );
     }

@@ -51,7 +51,9 @@ export function applyTreeRules(
     // Left out, a resource is found at restore by its external key (a unix socket by its inode).
     const keyIf = (out: boolean) => (out && ext && row.type !== 'unix' ? ext : inheritKey(row));
     const asIs: FdEntry = { ...row, peer, key: keyIf(outside), externalKey: ext, leftOut: outside };
-    const leftOut = outside || (leaveOut?.(asIs) ?? false);
-    return { ...asIs, key: keyIf(leftOut), leftOut };
+    const advised = leaveOut?.(asIs) ?? false;
+    const leftOut = outside || advised;
+    const by = advised ? 'advice' : outside ? 'outside' : undefined;
+    return { ...asIs, key: keyIf(leftOut), leftOut, ...(by ? { leftOutBy: by } : {}) };
   });
 }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { CriuError } from '../errors.js';
 import { O_ACCMODE, O_APPEND } from '../fds/linux-constants.js';
+import { defaultOutsideFds } from '../fds/outside-defaults.js';
 import { readPipeData } from '../fds/pipe-data.js';
 import {
   type FdSubstitutions,
@@ -208,13 +209,14 @@ export async function simRestore(
   for (const task of images) findProgram(task.comm, 'restore');
   assertShmNamesKnown(images, options);
   const rootPid = tree[0]?.pid ?? 0;
-  const { subs, pairs } = await pairsForPipes(options.fds, table, rootPid);
+  const outside = defaultOutsideFds(table, rootPid, options.fds, options.outsideFds);
+  const { subs, pairs } = await pairsForPipes(outside.fds, table, rootPid);
   let plan: SubstitutionPlan | undefined;
   const created: SimProcess[] = [];
   const guard = new OperationGuard({ operation: 'restore', ...options, pid: undefined });
   let failed = true;
   try {
-    plan = planSubstitutions(table, rootPid, subs);
+    plan = planSubstitutions(table, rootPid, subs, outside.criuRecreates);
     planMappings(manifest?.mappings ?? [], options.mappings, plan, options.skipFileRwxCheck);
     assertSizeChangesAllowed(plan, options.allowSizeChange ?? false);
     for (const [fd, [ours]] of pairs) {
@@ -295,6 +297,7 @@ export async function simRestore(
       root,
       created.map((p) => p.pid),
       plan.streams,
+      outside.defaulted,
     );
   } finally {
     guard.dispose();

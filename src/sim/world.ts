@@ -1,12 +1,16 @@
 // The simulator's kernel: the process table, the pid and inode allocators and the host IPC
 // namespace. One default world serves the API; tests may make their own, seeded.
+import { existsSync } from 'node:fs';
 import { CriuError } from '../errors.js';
 import { type PidAllocator, sequentialPids } from './pids.js';
 import type { SimProcess } from './process.js';
 import { resolveSegment, SimSysv } from './sysv.js';
 
 export interface SimWorldOptions {
-  /** Pid allocation (default: ascending from 1000, like a fresh kernel's). */
+  /**
+   * Pid allocation (default: ascending from 1000, like a fresh kernel's, skipping the pids of
+   * this host's live processes: 'auto' gives a pid that is in /proc to CRIU, never to us).
+   */
   pids?: PidAllocator;
   /** The first inode number given to pipes, sockets and memfds. */
   firstInode?: number;
@@ -21,11 +25,13 @@ const SYSV_STRIDE = 0x1000_0000;
 export class SimWorld {
   readonly sysv: SimSysv;
   readonly #pids: PidAllocator;
+  readonly #skipHostPids: boolean;
   readonly #processes = new Map<number, SimProcess>();
   #inode: number;
 
   constructor(options: SimWorldOptions = {}) {
     this.#pids = options.pids ?? sequentialPids();
+    this.#skipHostPids = options.pids === undefined && process.platform === 'linux';
     this.#inode = options.firstInode ?? 100_000;
     this.sysv = new SimSysv(options.firstShmid ?? 0);
   }
@@ -44,7 +50,7 @@ export class SimWorld {
   }
 
   allocatePid(): number {
-    return this.#pids.next((pid) => this.isTaken(pid));
+    return this.#pids.next((pid) => this.isTaken(pid) || (this.#skipHostPids && existsSync(`/proc/${pid}`)));
   }
 
   nextInode(): number {

@@ -13,10 +13,10 @@ after(killSimProcesses);
 const fails = (code: CriuErrorCode) => (error: unknown) => isCriuError(error, code);
 
 forEachBackend(({ backend, startEcho, deadPid }) => {
-  async function checkpointed() {
+  async function checkpointed(leaveOut?: number[]) {
     const victim = startEcho();
     await waitFor(victim.stdout, /tick 2\n/);
-    const cp = await backend.checkpoint(victim.pid);
+    const cp = await backend.checkpoint(victim.pid, leaveOut ? { leaveOut } : {});
     await victim.exited;
     return cp;
   }
@@ -25,10 +25,32 @@ forEachBackend(({ backend, startEcho, deadPid }) => {
     await assert.rejects(backend.checkpoint(await deadPid()), fails('NO_SUCH_PROCESS'));
   });
 
+  it('an imagesDir that is a file, or under one, is INVALID_IMAGES and the process runs on', async () => {
+    const victim = startEcho();
+    await waitFor(victim.stdout, /tick 1\n/);
+    const file = join(scratchDir(), 'a-file');
+    writeFileSync(file, 'not a dir');
+    for (const imagesDir of [file, join(file, 'below')]) {
+      await assert.rejects(
+        backend.checkpoint(victim.pid, { imagesDir }),
+        (e: unknown) => fails('INVALID_IMAGES')(e) && /is not a directory/.test(String(e)),
+      );
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'not a dir');
+    await waitFor(victim.stdout, /tick \d+\n/);
+    victim.kill();
+    await victim.exited;
+  });
+
   it('substitution mistakes are INVALID_SUBSTITUTION before anything runs, images unchanged', async () => {
+    // Fds left out by advice need a substitute (those only left out for their peer get defaults).
+    const advised = await checkpointed([1]);
+    await assert.rejects(
+      backend.restore(advised.imagesDir),
+      (e: unknown) =>
+        fails('INVALID_SUBSTITUTION')(e) && /fd 1 of pid \d+/.test(String(e)) && !/fd [02] /.test(String(e)),
+    );
     const cp = await checkpointed();
-    // Left-out fds without a substitute.
-    await assert.rejects(backend.restore(cp.imagesDir), fails('INVALID_SUBSTITUTION'));
     // An fd the process did not have.
     await assert.rejects(
       backend.restore(cp.imagesDir, { fds: { 0: 'null', 1: 'null', 2: 'null', 7: 'null' } }),

@@ -19,6 +19,23 @@ forEachBackend(({ backend, startEcho }) => {
     return cp;
   }
 
+  it("no fds option: the stdio whose other ends were ours become 'pipe' streams, each reported", async () => {
+    const cp = await checkpointed();
+    const restored = await backend.restore(cp.imagesDir);
+    try {
+      assert.deepEqual(
+        restored.defaultedFds.map((d) => [d.pid, d.fd, d.became]),
+        [0, 1, 2].map((fd) => [restored.pid, fd, 'pipe']),
+      );
+      assert.ok(restored.stdin && restored.stdout && restored.stderr);
+      restored.stdin.write('by default\n');
+      await waitFor(restored.stdout, /echo by default at \d+\n/);
+    } finally {
+      restored.kill('SIGKILL');
+      await restored.exited;
+    }
+  });
+
   it("'null' and a path: the process writes on into the file", async () => {
     const cp = await checkpointed();
     const out = join(scratchDir(), 'out.log');

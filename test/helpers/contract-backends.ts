@@ -89,7 +89,7 @@ function childVictim(child: ChildProcess): Victim {
 
 async function prepareCriu(): Promise<void> {
   const { fixture } = await import('./victims.js');
-  const { spawn } = await import('../../src/spawn.js');
+  const { spawn } = await import('../../src/launch/spawn.js');
   const bin = fixture('echo-counter');
   realEcho = (stdio) => childVictim(spawn(bin, [], { stdio: [...stdio] }));
   const tool = fixture('contract-sysv-tool');

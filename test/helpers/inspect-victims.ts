@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { treePids } from '../../src/fds/proc-fds.js';
 import type { VmaKind } from '../../src/inspect/types.js';
-import { spawn } from '../../src/spawn.js';
+import { spawn } from '../../src/launch/spawn.js';
 
 /**
  * Starts `program args` with spawn() (a session leader, no stray fds) and `stdio`, and waits until

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import tmp from 'tmp';
-import { spawn } from '../../src/spawn.js';
+import { spawn } from '../../src/launch/spawn.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = join(root, 'test/fixtures');

@@ -1,12 +1,23 @@
 // The CLI end to end: dump a setsid'd process, restore it detached, and errors with exit codes.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn as spawnChild } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { loadNative } from '../../src/native.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { alive, killAll, readCount, scratchDir, startCounter, waitForCount, waitGone } from '../helpers/victims.js';
+import {
+  alive,
+  fixture,
+  killAll,
+  readCount,
+  scratchDir,
+  startCounter,
+  waitForCount,
+  waitGone,
+} from '../helpers/victims.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -92,4 +103,35 @@ test('node-criu dump --leave-out, fds -D shows it, restore --fd substitutes it',
   const restored = await nodeCriu('restore', '-D', images, '--detach', '--fd', '0=null');
   assert.equal(restored.code, 0, restored.stderr);
   await waitForCount(victim.stateFile, readCount(victim.stateFile) + 10);
+});
+
+test('parity with criu dump && criu restore -d: a setsid process holding a pipe to outside needs no flags', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const stateFile = join(dir, 'count');
+  // A shell or CI runner hands such a pipe down: fd 3 of the victim, its read end ours.
+  const [readEnd, writeEnd] = loadNative().pipePair();
+  const child = spawnChild(fixture('counter'), [stateFile, '0'], {
+    stdio: ['ignore', 'ignore', 'ignore', writeEnd],
+    detached: true,
+  });
+  closeSync(writeEnd);
+  child.unref();
+  assert.ok(child.pid);
+  cleanup.push(child.pid);
+  await waitForCount(stateFile, 1);
+  const images = join(dir, 'images');
+  const dump = await nodeCriu('dump', String(child.pid), '-D', images);
+  assert.equal(dump.code, 0, dump.stderr);
+  await waitGone(child.pid);
+  const atDump = readCount(stateFile);
+
+  const restored = await nodeCriu('restore', '-D', images, '--detach');
+  closeSync(readEnd);
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.equal(Number(restored.stdout.trim()), child.pid);
+  // Reported, with the flag that would have substituted it.
+  assert.match(restored.stderr, new RegExp(`fd 3 of pid ${child.pid} \\(pipe pipe:\\[\\d+\\]\\).*--fd 3=`));
+  await waitForCount(stateFile, atDump + 10);
 });
