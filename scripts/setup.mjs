@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { provisionNode } from './provision-node.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quiet = process.argv.includes('--quiet');
@@ -67,5 +68,16 @@ if (process.platform === 'linux' && process.env.NODE_CRIU_BACKEND !== 'sim') {
     }
   } else {
     say('not root: CRIU is not provisioned; the CRIU backend needs root (see README, "Requirements")');
+  }
+}
+
+// 5. Node 24 (into .cache/node-24/) for the tests of Node 24 children and CI's second run of the
+// suite: Node >= 22 opens io_uring, which only node-criu's spawn()/fork() make checkpointable.
+if (process.platform === 'linux' && process.arch === 'x64' && process.env.NODE_CRIU_BACKEND !== 'sim') {
+  try {
+    provisionNode({ major: 24, log: say });
+  } catch (error) {
+    console.error(`setup: Node 24 could not be provisioned: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
   }
 }
