@@ -16,8 +16,12 @@ const readCount = () => Number.parseInt(readFileSync(count, 'utf8'), 10);
 const say = (msg) => console.log(`demo: ${msg}`);
 
 const status = await check();
-if (status.selection.chosen === 'sim') {
-  say(`backend sim: ${status.selection.reason}`);
+// 'auto' never gives a real process to the simulator, so the demo chooses it itself where CRIU
+// cannot run, and says why.
+const criuUnusable = !status.usable && status.selection.requested === 'auto';
+if (status.selection.chosen === 'sim' || criuUnusable) {
+  const why = criuUnusable ? status.problems.map((p) => p.message).join('; ') : status.selection.reason;
+  say(`backend sim: ${why}`);
   say('running on the SIMULATOR (pure TypeScript): simulated processes, real CRIU-format images');
   await simDemo();
   process.exit(0);

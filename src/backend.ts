@@ -13,8 +13,9 @@ export type BackendName = 'criu' | 'sim';
 
 /**
  * Which backend an operation uses: `'criu'` (real CRIU, Linux, root), `'sim'` (the pure-TypeScript
- * simulator, anywhere) or `'auto'` (CRIU when `check()` finds it usable here, else the simulator;
- * a restore uses the backend that wrote the checkpoint). The `NODE_CRIU_BACKEND` environment
+ * simulator, anywhere) or `'auto'` (the simulator for its own pids and checkpoints and off Linux,
+ * CRIU for everything real: a real pid without a usable CRIU fails with CRIU's problem; a restore
+ * uses the backend that wrote the checkpoint). The `NODE_CRIU_BACKEND` environment
  * variable gives the default; the `backend` option of an operation overrides it.
  */
 export type BackendChoice = 'auto' | BackendName;

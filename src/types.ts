@@ -38,8 +38,8 @@ export interface CommonOptions {
   /** The CRIU binary to use; otherwise CRIU_BIN, the project's `.criu/`, then PATH. */
   criuPath?: string;
   /**
-   * Where to run: real CRIU, the simulator, or `'auto'` (CRIU when `check()` finds it usable,
-   * else the simulator). Default: `NODE_CRIU_BACKEND`, else `'auto'`. A restore runs on the
+   * Where to run: real CRIU, the simulator, or `'auto'` (the simulator for its own pids and
+   * checkpoints and off Linux, CRIU for real processes). Default: `NODE_CRIU_BACKEND`, else `'auto'`. A restore runs on the
    * backend that wrote the checkpoint.
    */
   backend?: BackendChoice;
