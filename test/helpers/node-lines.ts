@@ -1,4 +1,4 @@
-// Node release lines for tests of Node children: the provisioned Node 24 (scripts/provision-node.mjs).
+// Node release lines for tests of Node children: the provisioned Node 22/24/26 (scripts/provision-node.mjs).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,18 +16,25 @@ export function nodeMajor(node: string): number {
 /** Major version of the Node running the tests. */
 export const thisMajor = Number(process.versions.node.split('.')[0]);
 
-let node24: string | undefined;
+/** The Node lines users run (all with libuv io_uring), as scripts/provision-node.mjs TESTED_LINES. */
+export const NODE_LINES = [22, 24, 26] as const;
+
+const provisioned = new Map<number, string>();
 
 /**
- * The path of the project's Node 24 (.cache/node-24/bin/node). `npm test` provisions it in its
- * set-up; the provisioning script reuses a working cached binary at once and otherwise downloads
- * it, so this works on a clone where only the tests were built.
+ * The path of the project's Node `major` (.cache/node-<major>/bin/node). `npm test` provisions
+ * every line of NODE_LINES in its set-up; the provisioning script reuses a working cached binary
+ * at once and otherwise downloads it, so this works on a clone where only the tests were built.
  */
-export function node24Path(): string {
-  node24 ??= execFileSync(process.execPath, [join(root, 'scripts/provision-node.mjs'), '--major=24'], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-  return node24;
+export function nodePath(major: number): string {
+  let path = provisioned.get(major);
+  if (path === undefined) {
+    path = execFileSync(process.execPath, [join(root, 'scripts/provision-node.mjs'), `--major=${major}`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+    provisioned.set(major, path);
+  }
+  return path;
 }

@@ -1,5 +1,5 @@
-// Real CRIU, Node 24 children: node-criu's spawn() and fork() make them checkpointable (io_uring
-// blocked), and a plain child_process child of Node 24 is refused with advice that says so.
+// Real CRIU, Node 22/24/26 children: node-criu's spawn() and fork() make them checkpointable
+// (io_uring blocked), and a plain child_process child of Node 24 is refused with advice that says so.
 import assert from 'node:assert/strict';
 import { spawn as plainSpawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { checkpoint, fork, isCriuError, type RestoredProcess, restore, spawn } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { node24Path, nodeMajor, thisMajor } from '../helpers/node-lines.js';
+import { NODE_LINES, nodeMajor, nodePath, thisMajor } from '../helpers/node-lines.js';
 import { alive, killAll, scratchDir, waitGone } from '../helpers/victims.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -19,7 +19,8 @@ const counterScript = join(root, 'test/fixtures/node-counter.mjs');
 
 const skip =
   skipUnlessCriu ||
-  (process.arch === 'x64' ? false : `the provisioned Node 24 is linux-x64 only (this is ${process.arch})`);
+  (process.arch === 'x64' ? false : `the provisioned Node lines are linux-x64 only (this is ${process.arch})`);
+const node24Path = () => nodePath(24);
 const cleanup: number[] = [];
 after(() => killAll(cleanup));
 
@@ -96,10 +97,10 @@ async function checkpointRestoreCounter(pid: number, file: string): Promise<Rest
   return restored;
 }
 
-// The Node lines a child is started with: the provisioned Node 24 always, and the Node running the
-// tests (Node 20 under `npm test`, Node 24 in CI's second run: `spawn(process.execPath, ...)`).
+// The Node lines a child is started with: the provisioned Node 22, 24 and 26, and the Node running
+// the tests (Node 20 under `npm test`, Node 24 in CI's second run: `spawn(process.execPath, ...)`).
 const lines: { name: string; node: () => string }[] = [
-  { name: 'Node 24 (provisioned)', node: node24Path },
+  ...NODE_LINES.map((major) => ({ name: `Node ${major} (provisioned)`, node: () => nodePath(major) })),
   { name: `Node ${thisMajor} (process.execPath)`, node: () => process.execPath },
 ];
 
