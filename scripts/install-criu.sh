@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
 # Provisions a working CRIU (>= 4.1): reuses one that passes `criu check`, otherwise builds
 # Debian's newest source package into the project-local .criu/ without touching apt's config.
+# The source tarball is kept in .criu/src/ (CRIU's own zdtm tests are built from it).
+#   install-criu.sh           provision CRIU, print the path of the binary
+#   install-criu.sh --source  make sure the source tarball is in .criu/src/ (downloading only it
+#                             when it is missing), print its path
 set -euo pipefail
+
+mode=install
+case "${1:-}" in
+"") ;;
+--source) mode=source ;;
+-h | --help)
+  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 0
+  ;;
+*)
+  echo "install-criu: unknown argument '$1' (try --help)" >&2
+  exit 2
+  ;;
+esac
 
 MIN_MAJOR=4
 MIN_MINOR=1
@@ -47,12 +65,26 @@ usable() {
   echo "$bin"
 }
 
-for candidate in "${CRIU_BIN:-}" "$dest/bin/criu" "$(command -v criu || true)"; do
-  if usable "$candidate"; then exit 0; fi
-done
+# Prints the kept source tarball, if there is one.
+kept_source() {
+  ls "$dest"/src/criu_*.orig.tar.* 2>/dev/null | sort -V | tail -n 1 || true
+}
 
-# --- Build from source -------------------------------------------------------------------
-[ "$(id -u)" = 0 ] || fail "no usable CRIU >= $MIN_MAJOR.$MIN_MINOR found and building one needs root.
+if [ "$mode" = source ]; then
+  kept=$(kept_source)
+  if [ -n "$kept" ]; then
+    say "source tarball already kept: $kept"
+    echo "$kept"
+    exit 0
+  fi
+else
+  for candidate in "${CRIU_BIN:-}" "$dest/bin/criu" "$(command -v criu || true)"; do
+    if usable "$candidate"; then exit 0; fi
+  done
+fi
+
+# --- Download (and build) from source ----------------------------------------------------
+[ "$(id -u)" = 0 ] || [ "$mode" = source ] || fail "no usable CRIU >= $MIN_MAJOR.$MIN_MINOR found and building one needs root.
   Run 'sudo npm run setup', or install CRIU >= $MIN_MAJOR.$MIN_MINOR yourself and set CRIU_BIN=/path/to/criu."
 command -v apt-get >/dev/null && [ -r /etc/os-release ] || fail "this is not a Debian/Ubuntu system (no apt-get).
   Install CRIU >= $MIN_MAJOR.$MIN_MINOR from your distribution or from source and set CRIU_BIN=/path/to/criu."
@@ -100,6 +132,15 @@ orig=$(ls "$work"/src/criu_*.orig.tar.* 2>/dev/null | head -n 1 || true)
   cat "$work/source.log" >&2
   fail "the criu source tarball could not be downloaded"
 }
+# Keep the tarball: CRIU's zdtm tests (scripts/zdtm/) are built from it.
+mkdir -p "$dest/src"
+install -m 0644 "$orig" "$dest/src/$(basename "$orig").new"
+mv -f "$dest/src/$(basename "$orig").new" "$dest/src/$(basename "$orig")"
+if [ "$mode" = source ]; then
+  say "kept $dest/src/$(basename "$orig")"
+  echo "$dest/src/$(basename "$orig")"
+  exit 0
+fi
 
 deps=(build-essential pkgconf python3 libbsd-dev libcap-dev libgnutls28-dev libnet1-dev libnftables-dev
   libnl-3-dev libprotobuf-c-dev libprotobuf-dev protobuf-c-compiler protobuf-compiler uuid-dev)

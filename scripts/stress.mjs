@@ -13,6 +13,8 @@ const { fuzzCli, fuzzOptions } = await helpers('reliability-fuzz.js');
 const { killCriu, criuChildren, zombieChildren, livePids, digestDir, processFigures } =
   await helpers('reliability-probes.js');
 const { startCounter, scratchDir, readCount, waitForCount, alive, killAll } = await helpers('victims.js');
+const { runZdtm, zdtmTable } = await import(join(root, 'scripts/zdtm/run.mjs'));
+const { TESTS: ZDTM_TESTS } = await import(join(root, 'scripts/zdtm/list.mjs'));
 
 const scale = Number(process.env.STRESS_SCALE ?? 1);
 const n = (full) => Math.max(1, Math.round(full * scale));
@@ -160,9 +162,30 @@ async function fuzz() {
   };
 }
 
+/** CRIU's own zdtm static tests, through raw CRIU and through the node-criu CLI with no flags. */
+async function zdtm() {
+  // STRESS_SCALE < 1 takes an evenly spread sample of the list.
+  const count = Math.min(ZDTM_TESTS.length, n(ZDTM_TESTS.length));
+  const step = ZDTM_TESTS.length / count;
+  const names = Array.from({ length: count }, (_, i) => ZDTM_TESTS[Math.floor(i * step)].name);
+  log(`zdtm: ${names.length} static tests, each through raw CRIU and through the node-criu CLI`);
+  const out = await runZdtm({ names, log: (m) => log(`  ${m}`) });
+  const differ = out.tests.filter((t) => t.raw.pass !== t.node.pass);
+  results.zdtm = {
+    criuVersion: out.version,
+    tests: out.total,
+    rawPass: out.counts.raw,
+    nodeCriuPass: out.counts.node,
+    // Tests whose outcome differs between raw CRIU and node-criu, with both reasons.
+    differences: differ.map((t) => ({ name: t.name, raw: t.raw, node: t.node })),
+    list: out.tests,
+    table: zdtmTable(out),
+  };
+}
+
 const started = Date.now();
 const before = processFigures();
-for (const step of [cycles, concurrent, dumpKills, restoreKills, fuzz]) {
+for (const step of [cycles, concurrent, dumpKills, restoreKills, fuzz, zdtm]) {
   const t = Date.now();
   await step();
   log(`  ${step.name}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -188,8 +211,35 @@ ${r.date}, Node ${r.node}, scale ${r.scale}, ${r.durationS} s. Written by script
 | ${r.fuzz.cliRuns} fuzzed CLI argv | ${fmt(r.fuzz.cli)}; no stack trace, no signal |
 | ${r.fuzz.optionRuns} fuzzed option objects | ${fmt(r.fuzz.options)}; no hang |
 | this Node process over the whole run | fds ${r.process.before.fds} -> ${r.process.after.fds}, RSS ${r.process.before.rssKiB} -> ${r.process.after.rssKiB} KiB, zombies ${r.process.after.zombies} |
+
+## CRIU's zdtm static tests: raw CRIU vs the node-criu CLI (issue 11)
+
+${r.zdtm.tests} of CRIU ${r.zdtm.criuVersion}'s own zdtm static tests (list and reasons for the choice:
+scripts/zdtm/list.mjs), built from the CRIU source tarball by scripts/zdtm/build.mjs and run by
+scripts/zdtm/run.mjs (\`node scripts/zdtm/run.mjs [names...]\` runs them alone). Each test is started
+as zdtm starts it (\`make NAME.pid\`) holding, like a shell or CI runner hands down, a pipe at fd 7
+whose other end stays outside the tree; it is dumped, restored once its pids are free, sent SIGTERM,
+and passes when it writes PASS. Raw CRIU: \`criu dump -t PID -D DIR\` and \`criu restore -D DIR -d\`.
+node-criu: \`node-criu dump PID -D DIR\` and \`node-criu restore -D DIR --detach\`, no other flag.
+Tests marked "IPC ns" are started with \`unshare --ipc\` (zdtm runs them only in its namespace flavours).
+
+**raw CRIU: ${r.zdtm.rawPass}/${r.zdtm.tests} pass; node-criu: ${r.zdtm.nodeCriuPass}/${r.zdtm.tests} pass.**
+${
+  r.zdtm.differences.length
+    ? `\nDifferences:\n\n${r.zdtm.differences
+        .map(
+          (d) =>
+            `- ${d.name}: raw CRIU ${d.raw.pass ? 'PASS' : `FAIL (${d.raw.stage}: ${d.raw.reason})`}, node-criu ${
+              d.node.pass ? 'PASS' : `FAIL (${d.node.stage}: ${d.node.reason})`
+            }`,
+        )
+        .join('\n')}\n`
+    : '\nNo test differs between raw CRIU and node-criu.\n'
+}
+${r.zdtm.table}
 `;
-writeFileSync(join(root, 'bench/stress.json'), `${JSON.stringify(results, null, 2)}\n`);
+const { table: _table, ...zdtmJson } = results.zdtm;
+writeFileSync(join(root, 'bench/stress.json'), `${JSON.stringify({ ...results, zdtm: zdtmJson }, null, 2)}\n`);
 writeFileSync(join(root, 'bench/stress.md'), md);
 console.log(md);
 process.exit(0);
