@@ -13,10 +13,14 @@
 //
 // With a pid namespace the command must be forked (the first child of unshare(CLONE_NEWPID) is
 // the namespace's pid 1); this program then stays as its parent, forwards signals to it and exits
-// the way it exited, so the caller's ChildProcess sees the command's own exit.
+// the way it exited, so the caller's ChildProcess sees the command's own exit. A namespace's init
+// receives from outside only the signals it handles: one it neither handles nor ignores is sent
+// as SIGKILL (as SIGSTOP for the stop signals) and reported as the original signal. SIGKILL to
+// this program cannot be forwarded: node-criu's JS side sends it to the command as well.
 //
 // Usage: node_criu_launcher --report FD [--keep FD,FD...] [--ns ipc,pid] [--no-io-uring-block]
 //                           -- COMMAND [ARG...]
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +41,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -67,17 +73,36 @@ bool ParseFd(const char* text, int* fd) {
   return true;
 }
 
+// Kernels before 5.9 have no close_range: close what /proc/self/fd lists instead.
+void CloseListedBut(const std::set<int>& keep) {
+  const int dir_fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) Fail("open", errno);
+  DIR* dir = fdopendir(dir_fd);
+  if (dir == nullptr) Fail("fdopendir", errno);
+  std::vector<int> open_fds;
+  while (const dirent* entry = readdir(dir)) {
+    int fd = -1;
+    if (ParseFd(entry->d_name, &fd) && fd != dir_fd && keep.count(fd) == 0) open_fds.push_back(fd);
+  }
+  closedir(dir);
+  for (int fd : open_fds) close(fd);
+}
+
 // close_range(2) over the gaps between the kept fds: one syscall per gap, whatever the fd limit.
 void CloseAllBut(const std::set<int>& keep) {
   unsigned int from = 0;
   for (int fd : keep) {
     if (static_cast<unsigned int>(fd) > from &&
         syscall(SYS_close_range, from, static_cast<unsigned int>(fd) - 1, 0) != 0) {
+      if (errno == ENOSYS) return CloseListedBut(keep);
       Fail("close_range", errno);
     }
     from = static_cast<unsigned int>(fd) + 1;
   }
-  if (syscall(SYS_close_range, from, ~0U, 0) != 0) Fail("close_range", errno);
+  if (syscall(SYS_close_range, from, ~0U, 0) != 0) {
+    if (errno == ENOSYS) return CloseListedBut(keep);
+    Fail("close_range", errno);
+  }
 }
 
 // Returns ENOSYS for io_uring_setup and allows everything else. io_uring_setup has number 425 in
@@ -100,28 +125,52 @@ void BlockIoUring() {
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter) != 0) Fail("seccomp", errno);
 }
 
-pid_t command_pid = 0;
+volatile sig_atomic_t command_pid = 0;
 // A signal the namespace's init could not receive, sent as SIGKILL: reported as the exit signal.
-int substituted_signal = 0;
+volatile sig_atomic_t substituted_signal = 0;
+
+// Parses the hex mask after `field` ("\nSigCgt:") in /proc status text; all bits set if absent.
+// Signal-handler safe: no stdio, no locale, no allocation.
+uint64_t StatusMask(const char* text, const char* field) {
+  const char* at = strstr(text, field);
+  if (at == nullptr) return ~0ULL;
+  at += strlen(field);
+  while (*at == ' ' || *at == '\t') ++at;
+  uint64_t mask = 0;
+  for (;; ++at) {
+    const char c = *at;
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) return mask;
+    mask = (mask << 4) | static_cast<uint64_t>(digit);
+  }
+}
+
+enum class Disposition { kCaught, kIgnored, kDefault };
 
 // The init of a pid namespace gets from outside only the signals it has a handler for (and
-// SIGKILL/SIGSTOP): a terminating signal it does not catch would be dropped, so it becomes
-// SIGKILL, and this program dies of the original signal afterwards.
-bool Catches(pid_t pid, int sig) {
-  // Runs in a signal handler: open/read only, no stdio.
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/status", pid);
+// SIGKILL/SIGSTOP): how the command treats `sig` decides what forwarding means.
+Disposition DispositionOf(pid_t pid, int sig) {
+  // "/proc/<pid>/status" formatted by hand: snprintf is not async-signal-safe.
+  char path[32] = "/proc/";
+  char digits[16];
+  int n = 0;
+  for (unsigned int v = static_cast<unsigned int>(pid); n == 0 || v != 0; v /= 10) {
+    digits[n++] = static_cast<char>('0' + v % 10);
+  }
+  size_t at = strlen(path);
+  while (n > 0) path[at++] = digits[--n];
+  memcpy(path + at, "/status", sizeof "/status");
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return true;
+  if (fd < 0) return Disposition::kCaught;
   char text[4096];
-  const ssize_t n = read(fd, text, sizeof text - 1);
+  const ssize_t got = read(fd, text, sizeof text - 1);
   close(fd);
-  if (n <= 0) return true;
-  text[n] = '\0';
-  const char* line = strstr(text, "\nSigCgt:");
-  if (line == nullptr) return true;
-  const unsigned long long caught = strtoull(line + 8, nullptr, 16);
-  return (caught >> (sig - 1)) & 1ULL;
+  if (got <= 0) return Disposition::kCaught;
+  text[got] = '\0';
+  const uint64_t bit = 1ULL << (sig - 1);
+  if (StatusMask(text, "\nSigCgt:") & bit) return Disposition::kCaught;
+  if (StatusMask(text, "\nSigIgn:") & bit) return Disposition::kIgnored;
+  return Disposition::kDefault;
 }
 
 bool StopsByDefault(int sig) {
@@ -129,25 +178,36 @@ bool StopsByDefault(int sig) {
 }
 
 bool IgnoredByDefault(int sig) {
-  return sig == SIGCONT || sig == SIGWINCH || sig == SIGCHLD || sig == SIGURG;
+  return sig == SIGCONT || sig == SIGWINCH || sig == SIGURG;
 }
 
 void Forward(int sig) {
-  if (command_pid <= 0) return;
-  if (IgnoredByDefault(sig) || Catches(command_pid, sig)) {
-    kill(command_pid, sig);
-  } else if (StopsByDefault(sig)) {
-    kill(command_pid, SIGSTOP);
-  } else {
-    substituted_signal = sig;
-    kill(command_pid, SIGKILL);
+  const int saved_errno = errno;
+  const pid_t pid = command_pid;
+  if (pid > 0) {
+    const Disposition how = DispositionOf(pid, sig);
+    if (how == Disposition::kCaught || IgnoredByDefault(sig)) {
+      kill(pid, sig);
+    } else if (how == Disposition::kIgnored) {
+      // Ignored there, as it would have been without the namespace.
+    } else if (StopsByDefault(sig)) {
+      kill(pid, SIGSTOP);
+    } else {
+      substituted_signal = sig;
+      kill(pid, SIGKILL);
+    }
   }
+  errno = saved_errno;
 }
 
 [[noreturn]] void ExitLike(int status) {
   if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
   if (sig == SIGKILL && substituted_signal != 0) sig = substituted_signal;
+  // The command already dumped its core if it had one to dump; this is only the exit status.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
   signal(sig, SIG_DFL);
   sigset_t set;
   sigemptyset(&set);
@@ -157,8 +217,9 @@ void Forward(int sig) {
   _exit(128 + sig);
 }
 
-[[noreturn]] void WaitAndForward(pid_t child) {
-  command_pid = child;
+// Installed before the fork, with every signal blocked until the command's pid is known: a signal
+// that arrives meanwhile is forwarded once unblocked, never lost with the launcher.
+void ForwardSignals() {
   struct sigaction action = {};
   action.sa_handler = Forward;
   sigemptyset(&action.sa_mask);
@@ -169,6 +230,11 @@ void Forward(int sig) {
     }
     sigaction(sig, &action, nullptr);
   }
+}
+
+[[noreturn]] void WaitFor(pid_t child, const sigset_t& original_mask) {
+  command_pid = child;
+  sigprocmask(SIG_SETMASK, &original_mask, nullptr);
   // Its stdio and channel belong to the command: holding copies would keep pipes open after the
   // command closed them, and the caller's 'close' event waits for those.
   CloseAllBut({});
@@ -237,9 +303,16 @@ int main(int argc, char** argv) {
   const int flags = (new_ipc ? CLONE_NEWIPC : 0) | (new_pid ? CLONE_NEWPID : 0);
   if (flags != 0 && unshare(flags) != 0) Fail("unshare", errno);
   if (new_pid) {
+    sigset_t all;
+    sigset_t original_mask;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &original_mask);
+    ForwardSignals();
     const pid_t child = fork();
     if (child < 0) Fail("fork", errno);
-    if (child > 0) WaitAndForward(child);
+    if (child > 0) WaitFor(child, original_mask);
+    // exec resets the handlers; the mask it would keep is put back now.
+    sigprocmask(SIG_SETMASK, &original_mask, nullptr);
     // pid 1 of the new namespace leads a session of its own there, as CRIU requires of a root.
     if (setsid() < 0) Fail("setsid", errno);
   }

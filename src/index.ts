@@ -106,14 +106,15 @@ function criuProblem(result: CheckResult, operation: 'checkpoint' | 'restore', w
  * The backend for `requested`. 'criu' where it cannot work at all is an UNSUPPORTED error.
  * 'auto' picks the simulator only for what is the simulator's (`owner` 'sim': its pid or its
  * checkpoint) or where CRIU can never work (not Linux); everything else is CRIU's, and when CRIU
- * is unusable, `real` (a real pid or checkpoint) fails with the check's own problem.
+ * is unusable, a checkpoint or restore of `what` (a real pid or checkpoint) fails with the
+ * check's own problem; a check just reports it.
  */
 async function choose(
   requested: BackendChoice,
   criuPath: string | undefined,
   owner: BackendName | undefined,
   operation: 'check' | 'checkpoint' | 'restore',
-  real?: string,
+  what = '',
 ): Promise<Selected> {
   if (requested === 'sim') return { requested, chosen: 'sim', reason: 'the simulator was asked for' };
   if (requested === 'criu') {
@@ -134,14 +135,14 @@ async function choose(
   if (criuResult.usable) {
     return { requested, chosen: 'criu', reason: `CRIU ${criuResult.version} is usable here`, criuResult };
   }
-  if (real !== undefined && operation !== 'check') throw criuProblem(criuResult, operation, real);
+  if (operation !== 'check') throw criuProblem(criuResult, operation, what);
   const why = criuResult.problems.map((p) => p.message).join('; ') || 'no reason given';
   return { requested, chosen: 'criu', reason: `CRIU is not usable here: ${why}`, criuResult };
 }
 
 /**
  * The backend an operation would use with `choice` (default: NODE_CRIU_BACKEND, else 'auto'),
- * and why. 'auto' runs CRIU's check once per process.
+ * and why. 'auto' runs CRIU's check until it finds CRIU usable, then keeps that answer.
  */
 export async function selectBackend(
   choice?: BackendChoice,

@@ -1,4 +1,5 @@
 // Validates every option of every operation in one place, catching misspellings early.
+import { OUTSIDE_FDS_MODES } from './fds/outside-defaults.js';
 import type { CheckOptions, CheckpointOptions, RestoreOptions } from './types.js';
 
 type Check = (value: unknown, name: string) => void;
@@ -186,7 +187,9 @@ export const RESTORE_OPTIONS = {
   skipFileRwxCheck: boolean,
   replayPipeData: boolean,
   outsideFds: (v: unknown, n: string) => {
-    if (v !== 'pipe' && v !== 'criu') fail(n, "'pipe' or 'criu'", v);
+    if (!(OUTSIDE_FDS_MODES as readonly unknown[]).includes(v)) {
+      fail(n, OUTSIDE_FDS_MODES.map((m) => `'${m}'`).join(' or '), v);
+    }
   },
   allowSizeChange: boolean,
   sysv: sysvRestore,

@@ -21,6 +21,11 @@ export interface CheckpointToRestore {
   pids: number[];
   /** Whether the root is pid 1 of its own pid namespace (e.g. spawn(..., { namespaces: ['pid'] })). */
   ownPidNamespace: boolean;
+  /**
+   * The root's pid in the fd table: the host pid it had at checkpoint (the table was read from
+   * the host's /proc), which in its own pid namespace is not pstree's 1.
+   */
+  tableRoot: number;
 }
 
 /**
@@ -47,7 +52,7 @@ export async function readCheckpointToRestore(
   // (the host's init is never dumped), and its tree's pids mean nothing on the host.
   const ownPidNamespace = tree[0]?.pid === 1;
   const pids = ownPidNamespace ? [] : [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
-  return { manifest, tree, pids, ownPidNamespace };
+  return { manifest, tree, pids, ownPidNamespace, tableRoot: manifest?.pid ?? tree[0]?.pid ?? 0 };
 }
 
 /** The fd table substitutions are checked against; `fds` needs one (plain `criu dump` images have none). */

@@ -186,9 +186,9 @@ async function cmdRestore(args: string[]): Promise<number> {
   });
   // Only the root's stdio is relayed: its other defaulted pipes get their other end closed.
   for (const [fd, stream] of restored.stdio.entries()) {
-    if (fd > 2 && restored.defaultedFds.some((d) => d.pid === restored.pid && d.fd === fd)) stream?.destroy();
+    if (fd > 2 && restored.defaultedFds.some((d) => d.root && d.fd === fd)) stream?.destroy();
   }
-  for (const line of defaultedFdLines(restored.pid, restored.defaultedFds)) process.stderr.write(`${line}\n`);
+  for (const line of defaultedFdLines(restored.defaultedFds)) process.stderr.write(`${line}\n`);
   const { pid, pids, defaultedFds } = restored;
   emit(values.json, { pid, pids, defaultedFds }, () => console.log(restored.pid));
   if (values.detach) {
@@ -209,7 +209,7 @@ async function cmdRestore(args: string[]): Promise<number> {
 }
 
 /** What the CLI did with each fd whose other end was outside the checkpoint, and the flag that chooses. */
-function defaultedFdLines(root: number, defaulted: readonly DefaultedFd[]): string[] {
+function defaultedFdLines(defaulted: readonly DefaultedFd[]): string[] {
   return defaulted.map((d) => {
     const what =
       d.became === 'criu'
@@ -219,7 +219,7 @@ function defaultedFdLines(root: number, defaulted: readonly DefaultedFd[]): stri
           : d.fd <= 2
             ? 'relayed through a new pipe'
             : 'given a new pipe whose other end is closed';
-    const flag = d.pid === root ? `--fd ${d.fd}=` : `--fd ${d.pid}:${d.fd}=`;
+    const flag = d.root ? `--fd ${d.fd}=` : `--fd ${d.pid}:${d.fd}=`;
     return `node-criu: fd ${d.fd} of pid ${d.pid} (${d.type} ${d.key}) had its other end outside the checkpoint: ${what}. ${flag}PATH|null|inherit|FD substitutes it.`;
   });
 }

@@ -9,7 +9,7 @@ import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
 import { type RecordInput, recordManifest } from '../integrity/record.js';
-import { checkpointRoot } from '../launch/launched-root.js';
+import { checkpointRoot } from '../launch/namespace-init.js';
 import { criuOptions } from '../rpc/client.js';
 import type { Hooks } from '../rpc/hooks.js';
 import { inHostIpcNamespace } from '../sysv/attachments.js';

@@ -25,8 +25,6 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
   } catch (error) {
     throw unusableDir(requested, error);
   }
-  // mkdir leaves an existing dir's mode alone: images hold process memory, so the dir is made private.
-  if (entries.length === 0) chmodSync(requested, 0o700);
   if (entries.length > 0) {
     throw new CriuError(
       'INVALID_IMAGES',
@@ -34,7 +32,13 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
       { operation: 'checkpoint' },
     );
   }
-  markIncomplete(requested);
+  try {
+    // mkdir leaves an existing dir's mode alone: images hold process memory, so the dir is made private.
+    chmodSync(requested, 0o700);
+    markIncomplete(requested);
+  } catch (error) {
+    throw unusableDir(requested, error);
+  }
   return requested;
 }
 

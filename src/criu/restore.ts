@@ -48,7 +48,7 @@ const PID_RETRY_MS = 150;
 
 export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
-  const { manifest, tree, pids, ownPidNamespace } = await readCheckpointToRestore(imagesDir, options);
+  const { manifest, tree, pids, ownPidNamespace, tableRoot } = await readCheckpointToRestore(imagesDir, options);
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   await waitUntilPidsFree(pids, deadline, pidHolder, options.signal);
   const table = fdTableToRestore(imagesDir, manifest, options.fds);
@@ -63,11 +63,18 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   const sysvPlan = await planSysvRestore(sysv, ownNamespace ? undefined : options.sysv, imagesDir);
   // Host attachments, refills and joined-namespace attachments are made before the tree runs.
   const stopped = sysv !== undefined || ipcns !== undefined;
+  if (stopped && ownPidNamespace) {
+    // Attachments and stopped tasks are named by pids that mean nothing in the new namespace.
+    throw new CriuError(
+      'UNSUPPORTED',
+      `${imagesDir} is a tree with a pid namespace of its own: its SysV segments cannot yet be attached, refilled or renumbered at restore. Restore it with its IPC namespace as CRIU saved it (no sysv or joinNs options), or checkpoint it without namespaces: ['pid'].`,
+      { operation: 'restore' },
+    );
+  }
   // Everything is checked against the table before CRIU runs: a wrong key would be ignored by it.
   // Planned last of the checks: it opens the substitutes ('pipe' ends), which the finally below releases.
-  const rootPid = tree[0]?.pid ?? 0;
-  const outside = defaultOutsideFds(table, rootPid, options.fds, options.outsideFds);
-  const plan = planSubstitutions(table, rootPid, outside.fds, outside.criuRecreates);
+  const outside = defaultOutsideFds(table, tableRoot, options.fds, options.outsideFds);
+  const plan = planSubstitutions(table, tableRoot, outside.fds, outside.criuRecreates);
   let created: CreatedObject[] = [];
   const dumped = manifest?.dumpOptions;
   let failed = true;

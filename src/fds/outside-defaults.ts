@@ -17,8 +17,11 @@ export const OUTSIDE_FDS_MODES: readonly OutsideFdsMode[] = ['pipe', 'criu'];
 
 /** One fd that got a default, as the restore reports it. */
 export interface DefaultedFd {
+  /** The task's pid in the checkpoint's fd table (the host pid it had at checkpoint). */
   pid: number;
   fd: number;
+  /** Whether it is the root's fd (substituted by `fds: { [fd]: sub }`). */
+  root: boolean;
   type: FdEntry['type'];
   /** CRIU's key of the resource (e.g. `pipe:[123]`). */
   key: string;
@@ -63,12 +66,16 @@ export function defaultOutsideFds(
   const criuRecreates = new Set<string>();
   const defaulted: DefaultedFd[] = [];
   const chosen = new Map<string, DefaultedFd['became']>();
-  for (const e of table) {
+  // The root's first: a resource it shares with a child (inherited stdio) becomes what the root's
+  // fd becomes. CRIU substitutes by key, so one entry per resource serves every fd of it.
+  const rootFirst = [...table].sort((a, b) => Number(b.pid === root) - Number(a.pid === root));
+  for (const e of rootFirst) {
     if (leftOutBy(e) !== 'outside' || given.has(e.key)) continue;
-    const became =
-      chosen.get(e.key) ?? (mode === 'pipe' && e.pid === root ? 'pipe' : e.type === 'pipe' ? 'criu' : 'null');
+    const shared = chosen.get(e.key);
+    const became = shared ?? (mode === 'pipe' && e.pid === root ? 'pipe' : e.type === 'pipe' ? 'criu' : 'null');
     chosen.set(e.key, became);
-    defaulted.push({ pid: e.pid, fd: e.fd, type: e.type, key: e.key, became });
+    defaulted.push({ pid: e.pid, fd: e.fd, root: e.pid === root, type: e.type, key: e.key, became });
+    if (shared !== undefined) continue;
     if (became === 'criu') criuRecreates.add(e.key);
     else if (e.pid === root) rootAdds[e.fd] = became;
     else taskAdds.set(e.pid, { ...taskAdds.get(e.pid), [e.fd]: became });

@@ -2,10 +2,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { loadNative } from '../native.js';
 import { keptFds, type LaunchOptions, launcherArguments } from './launch-options.js';
 import { launcherPath } from './launcher-path.js';
+import { namespaceInitUnder } from './namespace-init.js';
 
 /** What the launcher failed at, in words a caller can act on. */
 const ADVICE: Readonly<Record<string, string>> = {
@@ -31,6 +33,26 @@ function launchError(command: string, args: readonly string[], report: string): 
     path: command,
     spawnargs: [...args],
   });
+}
+
+/**
+ * The launcher forwards every signal to the namespace's init but SIGKILL, which it cannot catch:
+ * that one is sent to the init as well (ending everything in the namespace), or the command would
+ * run on without its launcher.
+ */
+function killsInitToo(child: ChildProcess): void {
+  const kill = child.kill.bind(child);
+  child.kill = (signal?: NodeJS.Signals | number) => {
+    const init = child.pid === undefined ? undefined : namespaceInitUnder(child.pid);
+    if (init !== undefined && (signal === 'SIGKILL' || signal === constants.signals.SIGKILL)) {
+      try {
+        process.kill(init, 'SIGKILL');
+      } catch {
+        // Gone already: the launcher exits with it.
+      }
+    }
+    return kill(signal);
+  };
 }
 
 /**
@@ -60,6 +82,7 @@ export function launch(
   }
   child.stdio.splice(reportFd);
   Object.assign(child, { spawnfile: command, spawnargs: [command, ...args] });
+  if (options.namespaces?.includes('pid')) killsInitToo(child);
   if (child.pid === undefined) {
     // child_process could not start even the launcher; it emits that error itself.
     closeSync(readEnd);

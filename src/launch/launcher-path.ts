@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CriuError } from '../errors.js';
 
-const LAUNCHER_FILE = 'node_criu_launcher';
+export const LAUNCHER_FILE = 'node_criu_launcher';
 
 /** node-gyp's Release and Debug outputs under the package root (this file is dist/src/launch/). */
 function candidatePaths(): string[] {

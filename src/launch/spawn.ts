@@ -16,14 +16,27 @@ export interface CheckpointableSpawnOptions extends SpawnOptions, LaunchOptions 
  * outside the tree and leaves them out; restore() gives them new `'pipe'` streams by default.
  *
  * Differences from child_process.spawn: `detached` is always true; a command that cannot be
- * executed emits 'error' (as child_process does) and then 'exit' with code 127 (the launcher's);
- * `shell` is not supported (the shell would be the checkpointed process; spawn it explicitly).
+ * executed emits 'spawn' (the launcher did start), then 'error' (as child_process does) and
+ * 'exit' with code 127 (the launcher's), in an order that may vary; `shell` is not supported (the
+ * shell would be the checkpointed process; spawn it explicitly); `argv0` names the launcher, not
+ * the command. With `namespaces: ['pid']`, `pid` is the launcher's (see LaunchOptions).
  */
 export function spawn(
   command: string,
-  args: readonly string[] = [],
-  options: CheckpointableSpawnOptions = {},
+  args?: readonly string[] | null,
+  options?: CheckpointableSpawnOptions,
+): ChildProcess;
+export function spawn(command: string, options?: CheckpointableSpawnOptions): ChildProcess;
+export function spawn(
+  command: string,
+  argsOrOptions?: readonly string[] | CheckpointableSpawnOptions | null,
+  maybeOptions?: CheckpointableSpawnOptions,
 ): ChildProcess {
+  // child_process.spawn's argument shapes: (command, options), (command, null, options), (command, args, options).
+  const argsGiven = Array.isArray(argsOrOptions);
+  const args: readonly string[] = argsGiven ? (argsOrOptions as readonly string[]) : [];
+  const options = ((argsGiven || argsOrOptions == null ? maybeOptions : argsOrOptions) ??
+    {}) as CheckpointableSpawnOptions;
   const { namespaces, blockIoUring, stdio, ...rest } = options;
   if (rest.shell !== undefined && rest.shell !== false) {
     throw new TypeError("spawn: option 'shell' is not supported: start the shell itself as the command.");

@@ -180,7 +180,7 @@ export async function simRestore(
   options: SimRestoreOptions,
   world: SimWorld = simWorld(),
 ): Promise<RestoredProcess> {
-  const { manifest, tree, pids } = await readCheckpointToRestore(imagesDir, options);
+  const { manifest, tree, pids, tableRoot: rootPid } = await readCheckpointToRestore(imagesDir, options);
   if (manifest?.backend === 'criu') {
     throw new CriuError(
       'INVALID_IMAGES',
@@ -208,7 +208,6 @@ export async function simRestore(
   const images = await readImageTasks(imagesDir, tree);
   for (const task of images) findProgram(task.comm, 'restore');
   assertShmNamesKnown(images, options);
-  const rootPid = tree[0]?.pid ?? 0;
   const outside = defaultOutsideFds(table, rootPid, options.fds, options.outsideFds);
   const { subs, pairs } = await pairsForPipes(outside.fds, table, rootPid);
   let plan: SubstitutionPlan | undefined;

@@ -21,7 +21,7 @@ import { after, test } from 'node:test';
 import { checkpoint, isCriuError, restore, spawn, verifyImages } from '../../src/index.js';
 import { loadNative } from '../../src/native.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { alive, fixture, killAll, scratchDir, waitGone } from '../helpers/victims.js';
+import { alive, fixture, killAll, readCount, scratchDir, waitForCount, waitGone } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
 const cleanup: number[] = [];
@@ -411,4 +411,34 @@ test('a process holding an io_uring fd is refused before anything is dumped, nam
   // Refused at CRIU's first question, with the tree frozen: CRIU rolled back, no image was kept,
   // and the dir is marked as the incomplete checkpoint it is.
   assert.deepEqual(readdirSync(dir).sort(), ['dump.log', 'node-criu.incomplete']);
+});
+
+test('no fds option: stdio the root shares with its child (inherited) becomes one new pipe each, for both', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const stateFile = join(dir, 'count');
+  const child = spawn(fixture('counter'), [stateFile, '1'], { stdio: 'pipe' });
+  const pid = child.pid as number;
+  cleanup.push(pid);
+  await waitForCount(`${stateFile}.0`, 1);
+  const cp = await checkpoint(pid, { imagesDir: join(dir, 'images') });
+  assert.equal(cp.pids.length, 2);
+  const [, helper] = cp.pids;
+  cleanup.push(helper as number);
+  await waitGone(pid);
+  const restored = await restore(cp.imagesDir);
+  cleanup.push(...restored.pids);
+  const became = restored.defaultedFds.map((d) => `${d.root ? 'root' : 'child'} ${d.fd} ${d.became}`).sort();
+  assert.deepEqual(became, [
+    'child 0 pipe',
+    'child 1 pipe',
+    'child 2 pipe',
+    'root 0 pipe',
+    'root 1 pipe',
+    'root 2 pipe',
+  ]);
+  await waitForCount(`${stateFile}.0`, readCount(`${stateFile}.0`) + 10);
+  restored.kill('SIGKILL');
+  await restored.exited;
 });

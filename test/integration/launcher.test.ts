@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { checkpoint, restore, spawn } from '../../src/index.js';
 import { loadNative } from '../../src/native.js';
@@ -10,6 +12,12 @@ import { skipUnlessCriu } from '../helpers/criu-available.js';
 import { alive, fixture, killAll, readCount, scratchDir, waitForCount, waitGone } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
+
+/** Resolves with the next line of `stream` matching `pattern`. */
+async function nextLine(stream: Readable, pattern: RegExp): Promise<string> {
+  for await (const line of createInterface({ input: stream })) if (pattern.test(line)) return line;
+  throw new Error(`the stream ended before a line matching ${pattern}`);
+}
 const cleanup: number[] = [];
 after(() => killAll(cleanup));
 
@@ -111,9 +119,61 @@ test("namespaces: ['pid']: the command is pid 1 inside; checkpoint(child.pid) ta
   assert.deepEqual(nsPids(restored.pid), [restored.pid, 1]);
   assert.deepEqual(restored.pids, [restored.pid]);
   await waitForCount(stateFile, atDump + 10);
+  // The kernel drops a SIGTERM the init does not handle: kill() does what SIGTERM would do.
+  assert.equal(restored.kill(), true);
+  assert.deepEqual(await restored.exited, { code: null, signal: 'SIGTERM' });
+  assert.equal(alive(restored.pid), false);
+});
+
+test("namespaces: ['pid'] with stdio 'pipe': a restore without fds gives the root's stdio new streams", {
+  skip,
+}, async () => {
+  const child = spawn(fixture('echo-counter'), [], { stdio: 'pipe', namespaces: ['pid'] });
+  cleanup.push(child.pid as number);
+  await nextLine(child.stdout as Readable, /^tick/);
+  const cp = await checkpoint(child.pid as number, { imagesDir: join(scratchDir(), 'images') });
+  const restored = await restore(cp.imagesDir);
+  cleanup.push(restored.pid);
+  // The fd table names the root by the host pid it had; the defaults still find it.
+  assert.deepEqual(
+    restored.defaultedFds.map((d) => [d.fd, d.root, d.became]),
+    [
+      [0, true, 'pipe'],
+      [1, true, 'pipe'],
+      [2, true, 'pipe'],
+    ],
+  );
+  restored.stdin?.write('in its namespace\n');
+  await nextLine(restored.stdout as Readable, /^echo in its namespace at \d+$/);
   restored.kill('SIGKILL');
   await restored.exited;
-  assert.equal(alive(restored.pid), false);
+});
+
+test("namespaces: ['pid']: child.kill('SIGKILL') ends the command too; a signal it ignores stays ignored", async () => {
+  const stateFile = join(scratchDir(), 'count');
+  // SIGHUP ignored by the command (kept across exec), as under nohup.
+  const child = spawn('sh', ['-c', 'trap "" HUP; exec "$0" "$@"', fixture('counter'), stateFile, '0'], {
+    stdio: 'ignore',
+    namespaces: ['pid'],
+  });
+  cleanup.push(child.pid as number);
+  await waitForCount(stateFile, 1);
+  const [command] = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ');
+  cleanup.push(Number(command));
+  child.kill('SIGHUP');
+  await waitForCount(stateFile, readCount(stateFile) + 10);
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+  await waitGone(Number(command));
+});
+
+test('spawn() takes child_process.spawn argument shapes: (command, options) and (command, null, options)', async () => {
+  for (const child of [spawn('true', { stdio: 'ignore' }), spawn('true', null, { stdio: 'ignore' })]) {
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+    assert.deepEqual(child.spawnargs, ['true']);
+  }
 });
 
 test("namespaces: ['pid']: a signal to the launcher reaches the command, and the exit is the command's", async () => {
