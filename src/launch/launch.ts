@@ -89,8 +89,8 @@ export function launch(
     return child;
   }
   // EOF without a word: the command was exec'd (the report fd is close-on-exec there).
-  // Kept referenced: it lives only until the exec (or the launcher's failure), and the loop must
-  // not end before its word has turned into the child's 'error'.
+  // Kept referenced: it lives only until the command is exec'd or the launcher fails, and the
+  // loop must not end before its word has turned into the child's 'error'.
   const report = new Socket({ fd: readEnd, readable: true, writable: false });
   let said = '';
   report.setEncoding('utf8');
