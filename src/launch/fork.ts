@@ -1,7 +1,7 @@
 // fork(): child_process.fork for Node children that are meant to be checkpointed.
 import { type ChildProcess, type ForkOptions, fork as forkChild } from 'node:child_process';
 import { launch } from './launch.js';
-import { type LaunchOptions, stdioArray } from './launch-options.js';
+import { argsAndOptions, type LaunchOptions, stdioArray } from './launch-options.js';
 
 export interface CheckpointableForkOptions extends ForkOptions, LaunchOptions {}
 
@@ -31,11 +31,7 @@ export function fork(
   argsOrOptions?: readonly string[] | CheckpointableForkOptions | null,
   maybeOptions?: CheckpointableForkOptions,
 ): ChildProcess {
-  // child_process.fork's argument shapes: (path, options), (path, null, options), (path, args, options).
-  const argsGiven = Array.isArray(argsOrOptions);
-  const args = argsGiven ? [...(argsOrOptions as readonly string[])] : [];
-  const options = ((argsGiven || argsOrOptions == null ? maybeOptions : argsOrOptions) ??
-    {}) as CheckpointableForkOptions;
+  const [args, options] = argsAndOptions(argsOrOptions, maybeOptions);
   const { namespaces, blockIoUring, stdio, silent, ...rest } = options;
   const execPath = rest.execPath || process.execPath;
   const execArgv = defaultExecArgv(rest.execArgv);

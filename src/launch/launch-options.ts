@@ -73,3 +73,15 @@ export function keptFds(stdio: readonly unknown[]): number[] {
     fd < 3 || (entry !== 'ignore' && entry !== null && entry !== undefined) ? [fd] : [],
   );
 }
+
+/**
+ * child_process's argument shapes after the command: (options), (null, options), (args, options),
+ * as spawn() and fork() both accept them.
+ */
+export function argsAndOptions<T extends object>(
+  argsOrOptions: readonly string[] | T | null | undefined,
+  maybeOptions: T | undefined,
+): [string[], Partial<T>] {
+  if (Array.isArray(argsOrOptions)) return [[...(argsOrOptions as readonly string[])], maybeOptions ?? {}];
+  return [[], (argsOrOptions ?? maybeOptions ?? {}) as Partial<T>];
+}

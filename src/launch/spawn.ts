@@ -1,7 +1,7 @@
 // spawn(): child_process.spawn for children that are meant to be checkpointed.
 import { type ChildProcess, type SpawnOptions, spawn as spawnChild } from 'node:child_process';
 import { launch } from './launch.js';
-import { type LaunchOptions, stdioArray } from './launch-options.js';
+import { argsAndOptions, type LaunchOptions, stdioArray } from './launch-options.js';
 
 export interface CheckpointableSpawnOptions extends SpawnOptions, LaunchOptions {}
 
@@ -32,11 +32,7 @@ export function spawn(
   argsOrOptions?: readonly string[] | CheckpointableSpawnOptions | null,
   maybeOptions?: CheckpointableSpawnOptions,
 ): ChildProcess {
-  // child_process.spawn's argument shapes: (command, options), (command, null, options), (command, args, options).
-  const argsGiven = Array.isArray(argsOrOptions);
-  const args: readonly string[] = argsGiven ? (argsOrOptions as readonly string[]) : [];
-  const options = ((argsGiven || argsOrOptions == null ? maybeOptions : argsOrOptions) ??
-    {}) as CheckpointableSpawnOptions;
+  const [args, options] = argsAndOptions(argsOrOptions, maybeOptions);
   const { namespaces, blockIoUring, stdio, ...rest } = options;
   if (rest.shell !== undefined && rest.shell !== false) {
     throw new TypeError("spawn: option 'shell' is not supported: start the shell itself as the command.");
