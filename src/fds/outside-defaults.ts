@@ -39,7 +39,7 @@ export interface OutsideDefaults {
 
 /** Whether `subs` names (pid, fd), in either shape of the table. */
 function named(subs: FdSubstitutions, root: number, pid: number, fd: number): boolean {
-  if (pid === root && subs[fd] !== undefined && (typeof subs[fd] !== 'object' || !isTable(subs[fd]))) return true;
+  if (pid === root && subs[fd] !== undefined && !isTable(subs[fd])) return true;
   const table = subs[pid];
   return table !== undefined && isTable(table) && (table as Record<number, unknown>)[fd] !== undefined;
 }
