@@ -1,7 +1,7 @@
 // Builds the manifest of a checkpoint that CRIU has just written.
 import { join } from 'node:path';
 import { listDir } from '../fs/flat-dir.js';
-import { digestFile, mapLimit } from './digest.js';
+import { digestFiles } from './digest.js';
 import { clearIncomplete, INCOMPLETE_MARKER } from './incomplete.js';
 import { MANIFEST_FORMAT, type Manifest, NOT_IMAGES, writeManifest } from './manifest.js';
 
@@ -21,13 +21,13 @@ export interface RecordInput {
 export async function recordManifest(dir: string, input: RecordInput): Promise<Manifest> {
   const listing = await listDir(dir);
   const names = listing.names.filter((n) => !NOT_IMAGES.has(n) && n !== INCOMPLETE_MARKER).sort();
-  const entries = input.digest
-    ? await mapLimit(names, 4, async (name) => [name, await digestFile(join(dir, name))] as const)
-    : names.map((name) => {
-        const info = listing.stats.get(name);
-        if (!info) throw new Error(`${join(dir, name)} disappeared while the checkpoint was being recorded`);
-        return [name, { size: info.size }] as const;
-      });
+  const sizeOf = (name: string) => {
+    const info = listing.stats.get(name);
+    if (!info) throw new Error(`${join(dir, name)} disappeared while the checkpoint was being recorded`);
+    return info.size;
+  };
+  const digests = input.digest ? await digestFiles(dir, names, sizeOf) : undefined;
+  const entries = names.map((name) => [name, digests?.get(name) ?? { size: sizeOf(name) }] as const);
   const { digest: _digest, ...facts } = input;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,

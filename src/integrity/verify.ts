@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
-import { digestFile, mapLimit } from './digest.js';
+import { digestFiles } from './digest.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
 import { assertTrustedImagesDir } from './trust.js';
@@ -53,19 +53,23 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     if (!NOT_IMAGES.has(name) && !Object.hasOwn(manifest.files, name))
       throw tampered(dir, name, 'is not part of the checkpoint');
   }
-  let bytesHashed = 0;
-  let digestsChecked = 0;
-  await mapLimit(listed, 4, async ([name, expected]) => {
+  // Presence, kind and size first: a cheap refusal before any byte is hashed.
+  for (const [name, expected] of listed) {
     const info = stats.get(name);
     if (!info) throw tampered(dir, name, 'is missing');
     if (!info.isFile()) throw tampered(dir, name, 'is not a regular file');
     if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);
-    if ('sha256' in expected) {
-      const actual = await digestFile(join(dir, name));
-      bytesHashed += actual.size;
-      digestsChecked++;
-      if (actual.sha256 !== expected.sha256) throw tampered(dir, name, 'does not match its SHA-256');
+  }
+  const hashed = listed.filter(([, expected]) => 'sha256' in expected).map(([name]) => name);
+  const digests = await digestFiles(dir, hashed, (name) => stats.get(name)?.size ?? 0);
+  let bytesHashed = 0;
+  for (const [name, expected] of listed) {
+    const actual = digests.get(name);
+    if (actual === undefined || !('sha256' in expected)) continue;
+    bytesHashed += actual.size;
+    if (actual.size !== expected.size || actual.sha256 !== expected.sha256) {
+      throw tampered(dir, name, 'does not match its SHA-256');
     }
-  });
-  return { manifest, digestsChecked, bytesHashed };
+  }
+  return { manifest, digestsChecked: hashed.length, bytesHashed };
 }

@@ -4,11 +4,13 @@ import { execFile } from 'node:child_process';
 import {
   closeSync,
   cpSync,
+  existsSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -17,10 +19,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Checkpoint, checkpoint, isCriuError, restore, verifyImages } from '../../src/index.js';
+import { type Checkpoint, checkpoint, isCriuError, restore, spawn, verifyImages } from '../../src/index.js';
 import { MANIFEST_NAME } from '../../src/integrity/manifest.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
+import { fixture, killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
 const cleanup: number[] = [];
@@ -127,4 +129,30 @@ test('node-criu verify -D: exit 0 on a good checkpoint, 1 with the file named on
     assert.match(e.stderr, /IMAGE_INTEGRITY.*pstree.img is missing/);
     return true;
   });
+});
+
+test('a large pages file (streamed, not read in one go) with one byte flipped deep inside is refused', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const ready = join(dir, 'ready');
+  const hog = spawn(fixture('memhog'), ['24', ready], { stdio: 'ignore' });
+  cleanup.push(hog.pid as number);
+  while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 10));
+  const cp = await checkpoint(hog.pid as number, { imagesDir: join(dir, 'images') });
+  const pages = readdirSync(cp.imagesDir)
+    .filter((n) => /^pages-\d+\.img$/.test(n))
+    .map((n) => ({ n, size: statSync(join(cp.imagesDir, n)).size }))
+    .sort((a, b) => b.size - a.size)[0];
+  assert.ok(pages && pages.size > 16 << 20, `a pages file over 16 MiB (${pages?.size})`);
+  await verifyImages(cp.imagesDir);
+  const fd = openSync(join(cp.imagesDir, pages.n), 'r+');
+  const at = pages.size - 12345;
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, at);
+  byte[0] = (byte[0] ?? 0) ^ 0x01;
+  writeSync(fd, byte, 0, 1, at);
+  closeSync(fd);
+  await assert.rejects(verifyImages(cp.imagesDir), (e) => isCriuError(e, 'IMAGE_INTEGRITY'));
+  await refused(cp.imagesDir, pages.n, /does not match its SHA-256/);
 });
