@@ -26,6 +26,11 @@ export interface CheckpointToRestore {
    * the host's /proc), which in its own pid namespace is not pstree's 1.
    */
   tableRoot: number;
+  /**
+   * Asked for with `deferPages`: the verdict on the page data, still being hashed (every other
+   * image was verified already). Nothing of the tree may run before it resolves.
+   */
+  pagesVerified: Promise<void> | undefined;
 }
 
 /**
@@ -35,14 +40,18 @@ export interface CheckpointToRestore {
  */
 export async function readCheckpointToRestore(
   imagesDir: string,
-  options: { verify?: boolean | undefined; allowUntrustedImages?: boolean | undefined } = {},
+  options: { verify?: boolean | undefined; allowUntrustedImages?: boolean | undefined; deferPages?: boolean } = {},
 ): Promise<CheckpointToRestore> {
   await assertCheckpointDir(imagesDir);
   const allowUntrustedImages = options.allowUntrustedImages ?? false;
   // Verification reads the manifest anyway; without it, it is read as it is.
   let manifest: Manifest | undefined;
+  let pagesVerified: Promise<void> | undefined;
   if (options.verify ?? true) {
-    manifest = (await verifyImages(imagesDir, { allowUntrustedImages })).manifest;
+    ({ manifest, pagesVerified } = await verifyImages(imagesDir, {
+      allowUntrustedImages,
+      deferPages: options.deferPages,
+    }));
   } else {
     await assertTrustedImagesDir(imagesDir, { allowUntrusted: allowUntrustedImages });
     manifest = await readManifest(imagesDir);
@@ -52,7 +61,8 @@ export async function readCheckpointToRestore(
   // (the host's init is never dumped), and its tree's pids mean nothing on the host.
   const ownPidNamespace = tree[0]?.pid === 1;
   const pids = ownPidNamespace ? [] : [...new Set(tree.flatMap((t) => [t.pid, ...t.threads]))];
-  return { manifest, tree, pids, ownPidNamespace, tableRoot: manifest?.pid ?? tree[0]?.pid ?? 0 };
+  const tableRoot = manifest?.pid ?? tree[0]?.pid ?? 0;
+  return { manifest, tree, pids, ownPidNamespace, tableRoot, pagesVerified };
 }
 
 /** The fd table substitutions are checked against; `fds` needs one (plain `criu dump` images have none). */

@@ -40,6 +40,7 @@ export const VICTIMS = {
   ],
   'C, 100 MiB': (bins, ready) => [bins.memhog, ['100', ready]],
   'C, 1 GiB': (bins, ready) => [bins.memhog, ['1024', ready]],
+  'C, 4 GiB': (bins, ready) => [bins.memhog, ['4096', ready]],
   'tree of 100': (bins, ready) => [bins.tree, ['100', ready]],
   'tree of 20': (bins, ready) => [bins.tree, ['20', ready]],
 };

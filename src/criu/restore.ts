@@ -17,9 +17,13 @@ import {
 } from '../fds/substitute.js';
 import { removeDir } from '../fs/flat-dir.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
+import { ImageSet as InspectedImages } from '../inspect/image-set.js';
+import { readTasks, taskState } from '../inspect/tasks.js';
+import { innermostPid } from '../launch/namespace-init.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
 import {
   assertSizeChangesAllowed,
+  type CheckpointToRestore,
   fdTableToRestore,
   readCheckpointToRestore,
   waitUntilPidsFree,
@@ -48,7 +52,28 @@ const PID_RETRY_MS = 150;
 
 export async function criuRestore(imagesDir: string, options: RestoreOptions): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
-  const { manifest, tree, pids, ownPidNamespace, tableRoot } = await readCheckpointToRestore(imagesDir, options);
+  // Page data is verified while CRIU restores the tree, stopped; it resumes only on the verdict.
+  const checkpoint = await readCheckpointToRestore(imagesDir, { ...options, deferPages: true });
+  try {
+    return await restoreTree(client, imagesDir, options, checkpoint);
+  } catch (error) {
+    // An altered checkpoint is reported as such, whatever failed meanwhile (its pids taken, CRIU).
+    throw (
+      (await checkpoint.pagesVerified?.then(
+        () => undefined,
+        (verdict: unknown) => verdict,
+      )) ?? error
+    );
+  }
+}
+
+async function restoreTree(
+  client: CriuRpcClient,
+  imagesDir: string,
+  options: RestoreOptions,
+  checkpoint: CheckpointToRestore,
+): Promise<RestoredProcess> {
+  const { manifest, tree, pids, ownPidNamespace, tableRoot, pagesVerified } = checkpoint;
   const deadline = Date.now() + (options.pidWaitTimeout ?? DEFAULT_PID_WAIT_MS);
   await waitUntilPidsFree(pids, deadline, pidHolder, options.signal);
   const table = fdTableToRestore(imagesDir, manifest, options.fds);
@@ -62,8 +87,9 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   // Segments, sets and queues to recreate from snapshots are checked now, created before CRIU runs.
   const sysvPlan = await planSysvRestore(sysv, ownNamespace ? undefined : options.sysv, imagesDir);
   // Host attachments, refills and joined-namespace attachments are made before the tree runs.
-  const stopped = sysv !== undefined || ipcns !== undefined;
-  if (stopped && ownPidNamespace) {
+  const attaching = sysv !== undefined || ipcns !== undefined;
+  const stopped = attaching || pagesVerified !== undefined;
+  if (attaching && ownPidNamespace) {
     // Attachments and stopped tasks are named by pids that mean nothing in the new namespace.
     throw new CriuError(
       'UNSUPPORTED',
@@ -120,10 +146,16 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     const all = ownPidNamespace ? await treePids(root) : [root, ...tree.slice(1).map((t) => t.pid)];
     try {
       watcher = loadNative().watchProcess(root);
+      await pagesVerified;
       // Nothing runs before every segment is attached: a failure ends the still-stopped tree.
       if (sysv) await attachRestored(sysv, shmIds);
       await ipcns?.complete(root);
-      if (stopped) resumeTree(all, [...(sysv?.stoppedBefore ?? []), ...(ipcns?.stoppedBefore ?? [])]);
+      if (stopped) {
+        const before = attaching
+          ? [...(sysv?.stoppedBefore ?? []), ...(ipcns?.stoppedBefore ?? [])]
+          : await stoppedAtCheckpoint(imagesDir, all, ownPidNamespace);
+        resumeTree(all, before);
+      }
       replayPipeData(plan, buffered);
     } catch (error) {
       watcher?.close();
@@ -143,6 +175,17 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
     // CRIU exited while the above ran; nothing returns with it still around.
     await criuExit;
   }
+}
+
+/**
+ * The host pids (of `all`, the restored tree) of the tasks the images say were stopped at
+ * checkpoint: resuming the tree leaves them stopped. In its own pid namespace the images name
+ * tasks by their pids in there.
+ */
+async function stoppedAtCheckpoint(imagesDir: string, all: readonly number[], ownPidNamespace: boolean) {
+  const tasks = await readTasks(await InspectedImages.open(imagesDir));
+  const stopped = new Set(tasks.filter((t) => taskState(t.stateCode) === 'stopped').map((t) => t.pid));
+  return all.filter((pid) => stopped.has(ownPidNamespace ? (innermostPid(pid) ?? 0) : pid));
 }
 
 /** Where CRIU writes its restore log: the caller's dir, or a new private one. */

@@ -2,12 +2,21 @@
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
-import { digestFiles } from './digest.js';
+import { digestFiles, type FileDigest } from './digest.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
 import { assertTrustedImagesDir } from './trust.js';
 
+/** Page data: memory contents that CRIU copies into the restored tree without parsing them. */
+const PAGES = /^pages-\d+\.img$/;
+
 export interface VerifyOptions {
+  /**
+   * Verify the page data (`pages-*.img`: memory contents, which CRIU copies without parsing) in
+   * the background: `pagesVerified` settles with its verdict. Every other image is verified before
+   * the call returns. For a restore that runs nothing before the verdict.
+   */
+  deferPages?: boolean | undefined;
   /**
    * Accept an images dir (or files in it) owned by another user or writable by group/others.
    * Restoring images executes them: only set this when whoever could write them is trusted.
@@ -17,6 +26,8 @@ export interface VerifyOptions {
 
 export interface VerifyResult {
   manifest: Manifest;
+  /** With `deferPages`, the page data's verdict (IMAGE_INTEGRITY on a mismatch); else undefined. */
+  pagesVerified?: Promise<void> | undefined;
   /** How many files had their digest compared (0 when the checkpoint was made without digests). */
   digestsChecked: number;
   bytesHashed: number;
@@ -61,15 +72,26 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);
   }
   const hashed = listed.filter(([, expected]) => 'sha256' in expected).map(([name]) => name);
-  const digests = await digestFiles(dir, hashed, (name) => stats.get(name)?.size ?? 0);
-  let bytesHashed = 0;
-  for (const [name, expected] of listed) {
-    const actual = digests.get(name);
-    if (actual === undefined || !('sha256' in expected)) continue;
-    bytesHashed += actual.size;
-    if (actual.size !== expected.size || actual.sha256 !== expected.sha256) {
-      throw tampered(dir, name, 'does not match its SHA-256');
+  const deferred = options.deferPages ? hashed.filter((name) => PAGES.test(name)) : [];
+  const now = hashed.filter((name) => !deferred.includes(name));
+  const sizeOf = (name: string) => stats.get(name)?.size ?? 0;
+  const compare = (digests: Map<string, FileDigest>): number => {
+    let bytes = 0;
+    for (const [name, actual] of digests) {
+      const expected = manifest.files[name];
+      bytes += actual.size;
+      if (!expected || !('sha256' in expected) || actual.size !== expected.size || actual.sha256 !== expected.sha256) {
+        throw tampered(dir, name, 'does not match its SHA-256');
+      }
     }
+    return bytes;
+  };
+  const bytesHashed = compare(await digestFiles(dir, now, sizeOf));
+  let pagesVerified: Promise<void> | undefined;
+  if (deferred.length > 0) {
+    pagesVerified = digestFiles(dir, deferred, sizeOf).then((digests) => void compare(digests));
+    // Its verdict is awaited by the caller, unless the caller failed first: never unhandled.
+    pagesVerified.catch(() => {});
   }
-  return { manifest, digestsChecked: hashed.length, bytesHashed };
+  return { manifest, digestsChecked: hashed.length, bytesHashed, pagesVerified };
 }

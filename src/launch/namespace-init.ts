@@ -23,14 +23,21 @@ function status(pid: number): string | undefined {
   }
 }
 
-/** Whether `pid` is pid 1 of a pid namespace below ours (NSpid: its pid in each, ours first). */
+/** `pid`'s pid in each pid namespace it is in, ours first (NSpid); empty if it is gone. */
+function nsPids(pid: number): number[] {
+  const line = status(pid)?.match(/^NSpid:\s*(.*)$/m)?.[1];
+  return line === undefined ? [] : line.trim().split(/\s+/).map(Number);
+}
+
+/** Whether `pid` is pid 1 of a pid namespace below ours. */
 export function isNamespaceInit(pid: number): boolean {
-  const nspids =
-    status(pid)
-      ?.match(/^NSpid:\s*(.*)$/m)?.[1]
-      ?.trim()
-      .split(/\s+/) ?? [];
-  return nspids.length > 1 && nspids.at(-1) === '1';
+  const pids = nsPids(pid);
+  return pids.length > 1 && pids.at(-1) === 1;
+}
+
+/** `pid`'s pid in its innermost pid namespace (itself when that is ours). */
+export function innermostPid(pid: number): number | undefined {
+  return nsPids(pid).at(-1);
 }
 
 /** The one child of `pid` when that child is a pid namespace's init (as under spawn's launcher). */

@@ -154,5 +154,7 @@ test('a large pages file (streamed, not read in one go) with one byte flipped de
   writeSync(fd, byte, 0, 1, at);
   closeSync(fd);
   await assert.rejects(verifyImages(cp.imagesDir), (e) => isCriuError(e, 'IMAGE_INTEGRITY'));
+  // Refused after CRIU restored the tree stopped (page data is verified meanwhile): nothing of it runs on.
   await refused(cp.imagesDir, pages.n, /does not match its SHA-256/);
+  assert.equal(existsSync(`/proc/${hog.pid}`), false, 'the stopped tree was ended');
 });

@@ -169,7 +169,8 @@ test("namespaces: ['pid']: child.kill('SIGKILL') ends the command too; a signal 
 });
 
 test('spawn() takes child_process.spawn argument shapes: (command, options) and (command, null, options)', async () => {
-  for (const child of [spawn('true', { stdio: 'ignore' }), spawn('true', null, { stdio: 'ignore' })]) {
+  for (const start of [() => spawn('true', { stdio: 'ignore' }), () => spawn('true', null, { stdio: 'ignore' })]) {
+    const child = start();
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0);
     assert.deepEqual(child.spawnargs, ['true']);

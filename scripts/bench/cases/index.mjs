@@ -9,7 +9,9 @@ import { substitutionsCase } from './substitutions.mjs';
 import { sysvCase } from './sysv.mjs';
 
 const SMALL = ['tiny C', 'bash loop', 'idle Node'];
-const LARGE = ['C, 100 MiB', 'C, 1 GiB'];
+const LARGE = ['C, 100 MiB', 'C, 1 GiB', 'C, 4 GiB'];
+/** Victims measured again with digests off: the wrapper's own cost, beside the defaults' rows. */
+const NO_DIGEST = ['tiny C', 'C, 1 GiB'];
 
 export const cases = {
   1: async (ctx) => {
@@ -19,6 +21,10 @@ export const cases = {
     for (const victim of ctx.quick ? SMALL.slice(0, 1) : SMALL) rows.push(...(await latencyCase(ctx, '1', victim)));
     for (const victim of ctx.quick ? LARGE.slice(0, 1) : LARGE)
       rows.push(...(await latencyCase(ctx, '1', victim, { large: true })));
+    for (const victim of ctx.quick ? NO_DIGEST.slice(0, 1) : NO_DIGEST) {
+      const large = LARGE.includes(victim);
+      rows.push(...(await latencyCase(ctx, '1', victim, { large, options: { digest: false } })));
+    }
     return rows;
   },
   2: substitutionsCase,
