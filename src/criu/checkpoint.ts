@@ -8,6 +8,7 @@ import { assertMappingAdviceMatches, type MappingEntry, mappingRule, readTreeMap
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
+import { followPages, type PagesFollower } from '../integrity/follow-pages.js';
 import { type RecordInput, recordManifest } from '../integrity/record.js';
 import { checkpointRoot } from '../launch/namespace-init.js';
 import { criuOptions } from '../rpc/client.js';
@@ -110,6 +111,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
   let snapshot: SnapshotObject[] | undefined;
   // CRIU's exit after a success, awaited once the checkpoint is recorded (the two overlap).
   let criuExit: Promise<void> = Promise.resolve();
+  let follower: PagesFollower | undefined;
   try {
     sysv = await detachSegments(await treePids(pid));
     // Taken while the tasks that attach segments are stopped; the files become images of the
@@ -119,6 +121,8 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
       const where = inHostIpcNamespace(pid) ? {} : { ipcNamespace: ipcNamespaceOf(pid) };
       snapshot = (await snapshotSysv(options.sysv.snapshot, imagesDir, where)).objects;
     }
+    // Page data is hashed as CRIU writes it (IPC-namespace mode rewrites pages files afterwards).
+    if ((options.digest ?? true) && contentsLeftOut.length === 0) follower = followPages(imagesDir);
     const { response, refusal, criuGone } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
       hooks,
@@ -155,6 +159,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
   // A tree that lives on gets its segments back in place and runs (or stays stopped) as before.
   const restored = sysv && (failure || leftRunning) ? reattachSegments(sysv) : Promise.resolve();
   if (failure) {
+    await follower?.stop();
     await discardImages(imagesDir, LOG_FILE);
     await restored.catch((error: unknown) => {
       throw new CriuError('DUMP_FAILED', `${failure.message} ${error instanceof Error ? error.message : ''}`, {
@@ -197,6 +202,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
           }
         : {}),
       digest: options.digest ?? true,
+      followed: await follower?.finish(),
     } as RecordInput);
     return {
       imagesDir,
@@ -219,7 +225,8 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
         : {}),
     };
   } finally {
-    // Nothing returns with CRIU still around.
+    // Nothing returns with CRIU still around, or with the pages still followed (a failure above).
+    await follower?.stop();
     await criuExit;
   }
 }

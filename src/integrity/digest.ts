@@ -12,6 +12,12 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
  */
 export const DIGEST_ALGORITHM = 'sha256';
 
+/**
+ * Page data: memory contents, which CRIU appends in order while it dumps and copies into the
+ * restored tree without parsing them.
+ */
+export const PAGES_FILE = /^pages-\d+\.img$/;
+
 export interface FileDigest {
   size: number;
   sha256: string;

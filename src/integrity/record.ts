@@ -1,7 +1,7 @@
 // Builds the manifest of a checkpoint that CRIU has just written.
 import { join } from 'node:path';
 import { listDir } from '../fs/flat-dir.js';
-import { digestFiles } from './digest.js';
+import { digestFiles, type FileDigest } from './digest.js';
 import { clearIncomplete, INCOMPLETE_MARKER } from './incomplete.js';
 import { MANIFEST_FORMAT, type Manifest, NOT_IMAGES, writeManifest } from './manifest.js';
 
@@ -16,6 +16,8 @@ export interface RecordInput {
   mappings: Manifest['mappings'];
   /** Hash every image (default). Without it only sizes are recorded: faster, weaker. */
   digest: boolean;
+  /** Digests already made while CRIU wrote the files (followPages). */
+  followed?: ReadonlyMap<string, FileDigest> | undefined;
 }
 
 export async function recordManifest(dir: string, input: RecordInput): Promise<Manifest> {
@@ -26,9 +28,21 @@ export async function recordManifest(dir: string, input: RecordInput): Promise<M
     if (!info) throw new Error(`${join(dir, name)} disappeared while the checkpoint was being recorded`);
     return info.size;
   };
-  const digests = input.digest ? await digestFiles(dir, names, sizeOf) : undefined;
+  // Pages files followed while CRIU wrote them count if they are still the size that was hashed.
+  const followed = [...(input.followed ?? [])].filter(([name, d]) => listing.stats.get(name)?.size === d.size);
+  const known = new Map(followed);
+  const digests = input.digest
+    ? new Map([
+        ...known,
+        ...(await digestFiles(
+          dir,
+          names.filter((n) => !known.has(n)),
+          sizeOf,
+        )),
+      ])
+    : undefined;
   const entries = names.map((name) => [name, digests?.get(name) ?? { size: sizeOf(name) }] as const);
-  const { digest: _digest, ...facts } = input;
+  const { digest: _digest, followed: _followed, ...facts } = input;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     complete: true,

@@ -2,18 +2,18 @@
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
-import { digestFiles, type FileDigest } from './digest.js';
+import { digestFiles, type FileDigest, PAGES_FILE } from './digest.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
 import { assertTrustedImagesDir } from './trust.js';
 
-/** Page data: memory contents that CRIU copies into the restored tree without parsing them. */
-const PAGES = /^pages-\d+\.img$/;
+/** Page data from this size on is worth verifying while CRIU restores (tiny: hashed at once). */
+const DEFER_FROM = 16 << 20;
 
 export interface VerifyOptions {
   /**
    * Verify the page data (`pages-*.img`: memory contents, which CRIU copies without parsing) in
-   * the background: `pagesVerified` settles with its verdict. Every other image is verified before
+   * the background when there is enough of it (16 MiB): `pagesVerified` settles with its verdict. Every other image is verified before
    * the call returns. For a restore that runs nothing before the verdict.
    */
   deferPages?: boolean | undefined;
@@ -72,7 +72,10 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);
   }
   const hashed = listed.filter(([, expected]) => 'sha256' in expected).map(([name]) => name);
-  const deferred = options.deferPages ? hashed.filter((name) => PAGES.test(name)) : [];
+  const pages = hashed.filter((name) => PAGES_FILE.test(name));
+  // Small page data is hashed at once (a millisecond): deferring costs a stopped restore more.
+  const worthDeferring = pages.reduce((total, name) => total + (stats.get(name)?.size ?? 0), 0) > DEFER_FROM;
+  const deferred = options.deferPages && worthDeferring ? pages : [];
   const now = hashed.filter((name) => !deferred.includes(name));
   const sizeOf = (name: string) => stats.get(name)?.size ?? 0;
   const compare = (digests: Map<string, FileDigest>): number => {
