@@ -65,9 +65,7 @@ export async function latencyCase(ctx, caseId, victim, { large = false, options 
       cleanup: (dir) => scratch.remove(dir),
     },
   });
-  rows.push(
-    row(caseId, `checkpoint (leave running), ${label}`, 'ms', leftRunning.nodeCriu, leftRunning.raw, target),
-  );
+  rows.push(row(caseId, `checkpoint (leave running), ${label}`, 'ms', leftRunning.nodeCriu, leftRunning.raw, target));
 
   // One checkpoint, restored alternately by both; the tree is brought down between restores.
   const dir = scratch.path('images');
