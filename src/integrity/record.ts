@@ -29,18 +29,9 @@ export async function recordManifest(dir: string, input: RecordInput): Promise<M
     return info.size;
   };
   // Pages files followed while CRIU wrote them count if they are still the size that was hashed.
-  const followed = [...(input.followed ?? [])].filter(([name, d]) => listing.stats.get(name)?.size === d.size);
-  const known = new Map(followed);
-  const digests = input.digest
-    ? new Map([
-        ...known,
-        ...(await digestFiles(
-          dir,
-          names.filter((n) => !known.has(n)),
-          sizeOf,
-        )),
-      ])
-    : undefined;
+  const known = new Map([...(input.followed ?? [])].filter(([name, d]) => listing.stats.get(name)?.size === d.size));
+  const rest = names.filter((n) => !known.has(n));
+  const digests = input.digest ? new Map([...known, ...(await digestFiles(dir, rest, sizeOf))]) : undefined;
   const entries = names.map((name) => [name, digests?.get(name) ?? { size: sizeOf(name) }] as const);
   const { digest: _digest, followed: _followed, ...facts } = input;
   const manifest: Manifest = {

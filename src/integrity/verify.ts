@@ -13,8 +13,9 @@ const DEFER_FROM = 16 << 20;
 export interface VerifyOptions {
   /**
    * Verify the page data (`pages-*.img`: memory contents, which CRIU copies without parsing) in
-   * the background when there is enough of it (16 MiB): `pagesVerified` settles with its verdict. Every other image is verified before
-   * the call returns. For a restore that runs nothing before the verdict.
+   * the background when there is enough of it (16 MiB): `pagesVerified` settles with its
+   * verdict. Every other image is verified before the call returns. For a restore that runs
+   * nothing of the tree before the verdict.
    */
   deferPages?: boolean | undefined;
   /**
