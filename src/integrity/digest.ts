@@ -4,6 +4,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { giveBack, READ_CHUNK, takeBuffer } from './read-buffers.js';
 
 /**
  * SHA-256 because it is cryptographic (no altered image matches the recorded digest), built into
@@ -23,33 +24,31 @@ export interface FileDigest {
   sha256: string;
 }
 
-const CHUNK = 4 << 20;
-
 /**
- * Streams the file through SHA-256 with two reused 4 MiB buffers: the next chunk is read (on the
- * thread pool) while this one is hashed, and no fresh buffer is faulted in per chunk (which cost
- * as much as the hashing with a stream's new 1 MiB buffers). Each update takes a few milliseconds,
+ * Streams the file through SHA-256 with two reused 4 MiB buffers (read-buffers.ts): the next
+ * chunk is read (on the thread pool) while this one is hashed, and no fresh buffer is faulted in. Each update takes a few milliseconds,
  * so timers and I/O keep running.
  */
 export async function digestFile(path: string): Promise<FileDigest> {
   const hash = createHash(DIGEST_ALGORITHM);
   const file = await open(path, 'r');
+  const buffers = [takeBuffer(), takeBuffer()];
   try {
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
     let size = 0;
     let turn = 0;
-    let pending = file.read(buffers[0] as Buffer, 0, CHUNK, 0);
+    let pending = file.read(buffers[0] as Buffer, 0, READ_CHUNK, 0);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
       size += bytesRead;
       turn ^= 1;
-      pending = file.read(buffers[turn] as Buffer, 0, CHUNK, size);
+      pending = file.read(buffers[turn] as Buffer, 0, READ_CHUNK, size);
       hash.update(buffer.subarray(0, bytesRead));
     }
     return { size, sha256: hash.digest('hex') };
   } finally {
     await file.close();
+    giveBack(...buffers);
   }
 }
 
@@ -91,7 +90,7 @@ export async function digestFiles(
   sizeOf: (name: string) => number,
 ): Promise<Map<string, FileDigest>> {
   const digests = new Map<string, FileDigest>();
-  const buffer = Buffer.allocUnsafe(SMALL_FILE);
+  const buffer = takeBuffer();
   let sinceYield = 0;
   const large: string[] = [];
   for (const name of names) {
@@ -107,6 +106,7 @@ export async function digestFiles(
       await yieldToLoop();
     }
   }
+  giveBack(buffer);
   for (const [i, digest] of (await mapLimit(large, 2, (name) => digestFile(join(dir, name)))).entries()) {
     digests.set(large[i] as string, digest);
   }

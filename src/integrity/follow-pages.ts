@@ -6,8 +6,8 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DIGEST_ALGORITHM, type FileDigest, PAGES_FILE } from './digest.js';
+import { giveBack, READ_CHUNK, takeBuffer } from './read-buffers.js';
 
-const CHUNK = 4 << 20;
 /** What is left of a followed file when CRIU is done is hashed synchronously up to this size. */
 const SYNC_REST = 4 << 20;
 /** How often the images dir is looked at for a new pages file or more data. */
@@ -34,13 +34,13 @@ export interface PagesFollower {
  */
 export function followPages(dir: string): PagesFollower {
   const files = new Map<string, Followed>();
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const buffers = [takeBuffer(), takeBuffer()];
   let stopped = false;
 
   /** Hashes `entry` up to `end`, the next read in flight while this chunk is hashed. */
   const drain = async (entry: Followed, end: number) => {
     let turn = 0;
-    const readAt = (at: number) => entry.handle.read(buffers[turn] as Buffer, 0, Math.min(CHUNK, end - at), at);
+    const readAt = (at: number) => entry.handle.read(buffers[turn] as Buffer, 0, Math.min(READ_CHUNK, end - at), at);
     let pending = entry.size < end ? readAt(entry.size) : undefined;
     while (pending) {
       const { bytesRead, buffer } = await pending;
@@ -80,7 +80,11 @@ export function followPages(dir: string): PagesFollower {
     wake.abort();
     await loop;
   };
-  const close = () => Promise.all([...files.values()].map((e) => e.handle.close().catch(() => {})));
+  const close = async () => {
+    await Promise.all([...files.values()].map((e) => e.handle.close().catch(() => {})));
+    files.clear();
+    giveBack(...buffers.splice(0));
+  };
 
   return {
     async finish() {
@@ -93,7 +97,13 @@ export function followPages(dir: string): PagesFollower {
           const end = fstatSync(entry.handle.fd).size;
           if (end - entry.size > SYNC_REST) await drain(entry, end);
           for (let got = 1; got > 0 && entry.size < end; entry.size += got) {
-            got = readSync(entry.handle.fd, buffers[0] as Buffer, 0, Math.min(CHUNK, end - entry.size), entry.size);
+            got = readSync(
+              entry.handle.fd,
+              buffers[0] as Buffer,
+              0,
+              Math.min(READ_CHUNK, end - entry.size),
+              entry.size,
+            );
             entry.hash.update((buffers[0] as Buffer).subarray(0, got));
           }
         }
