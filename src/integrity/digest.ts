@@ -1,7 +1,7 @@
 // SHA-256 of image files, streamed so that a 1 GiB pages file never blocks the event loop long.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { giveBack, READ_CHUNK, takeBuffer } from './read-buffers.js';
@@ -25,30 +25,51 @@ export interface FileDigest {
 }
 
 /**
- * Streams the file through SHA-256 with two reused 4 MiB buffers (read-buffers.ts): the next
- * chunk is read (on the thread pool) while this one is hashed, and no fresh buffer is faulted in. Each update takes a few milliseconds,
- * so timers and I/O keep running.
+ * Hashes `handle` from `from` up to `end` (default: its end) into `hash` and returns where it
+ * stopped: two reused 4 MiB buffers (read-buffers.ts), the next chunk read on the thread pool
+ * while this one is hashed. Each update takes a few milliseconds, so timers and I/O keep running.
  */
+export async function hashRange(handle: FileHandle, hash: Hash, from: number, end = Infinity): Promise<number> {
+  const buffers = [takeBuffer(), takeBuffer()];
+  const readAt = (at: number, turn: number) =>
+    handle.read(buffers[turn] as Buffer, 0, Math.min(READ_CHUNK, end - at), at);
+  let at = from;
+  let turn = 0;
+  try {
+    let pending = at < end ? readAt(at, turn) : undefined;
+    while (pending) {
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) break;
+      at += bytesRead;
+      turn ^= 1;
+      pending = at < end ? readAt(at, turn) : undefined;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+    return at;
+  } finally {
+    giveBack(...buffers);
+  }
+}
+
+/** hashRange, synchronously, through `buffer`: for little data, no thread-pool round trips. */
+export function hashRangeSync(fd: number, hash: Hash, from: number, end: number, buffer: Buffer): number {
+  let at = from;
+  for (let got = 1; got > 0 && at < end; at += got) {
+    got = readSync(fd, buffer, 0, Math.min(buffer.length, end - at), at);
+    hash.update(buffer.subarray(0, got));
+  }
+  return at;
+}
+
+/** Streams the file through SHA-256 (hashRange). */
 export async function digestFile(path: string): Promise<FileDigest> {
   const hash = createHash(DIGEST_ALGORITHM);
   const file = await open(path, 'r');
-  const buffers = [takeBuffer(), takeBuffer()];
   try {
-    let size = 0;
-    let turn = 0;
-    let pending = file.read(buffers[0] as Buffer, 0, READ_CHUNK, 0);
-    for (;;) {
-      const { bytesRead, buffer } = await pending;
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      turn ^= 1;
-      pending = file.read(buffers[turn] as Buffer, 0, READ_CHUNK, size);
-      hash.update(buffer.subarray(0, bytesRead));
-    }
+    const size = await hashRange(file, hash, 0);
     return { size, sha256: hash.digest('hex') };
   } finally {
     await file.close();
-    giveBack(...buffers);
   }
 }
 
@@ -62,15 +83,7 @@ function digestSmall(path: string, buffer: Buffer): FileDigest {
   const fd = openSync(path, 'r');
   try {
     const hash = createHash(DIGEST_ALGORITHM);
-    let size = 0;
-    for (
-      let got = readSync(fd, buffer, 0, buffer.length, 0);
-      got > 0;
-      got = readSync(fd, buffer, 0, buffer.length, size)
-    ) {
-      hash.update(buffer.subarray(0, got));
-      size += got;
-    }
+    const size = hashRangeSync(fd, hash, 0, Infinity, buffer);
     return { size, sha256: hash.digest('hex') };
   } finally {
     closeSync(fd);

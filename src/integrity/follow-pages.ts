@@ -1,12 +1,12 @@
 // Hashes the page data CRIU is writing while it writes it: the digests of a checkpoint's memory
 // are made on this machine's other core, not after the dump.
 import { createHash, type Hash } from 'node:crypto';
-import { fstatSync, readdirSync, readSync } from 'node:fs';
+import { fstatSync, readdirSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DIGEST_ALGORITHM, type FileDigest, PAGES_FILE } from './digest.js';
-import { giveBack, READ_CHUNK, takeBuffer } from './read-buffers.js';
+import { DIGEST_ALGORITHM, type FileDigest, hashRange, hashRangeSync, PAGES_FILE } from './digest.js';
+import { giveBack, takeBuffer } from './read-buffers.js';
 
 /** What is left of a followed file when CRIU is done is hashed synchronously up to this size. */
 const SYNC_REST = 4 << 20;
@@ -34,23 +34,9 @@ export interface PagesFollower {
  */
 export function followPages(dir: string): PagesFollower {
   const files = new Map<string, Followed>();
-  const buffers = [takeBuffer(), takeBuffer()];
   let stopped = false;
-
-  /** Hashes `entry` up to `end`, the next read in flight while this chunk is hashed. */
   const drain = async (entry: Followed, end: number) => {
-    let turn = 0;
-    const readAt = (at: number) => entry.handle.read(buffers[turn] as Buffer, 0, Math.min(READ_CHUNK, end - at), at);
-    let pending = entry.size < end ? readAt(entry.size) : undefined;
-    while (pending) {
-      const { bytesRead, buffer } = await pending;
-      if (bytesRead === 0) break;
-      const at = entry.size + bytesRead;
-      turn ^= 1;
-      pending = at < end ? readAt(at) : undefined;
-      entry.hash.update(buffer.subarray(0, bytesRead));
-      entry.size = at;
-    }
+    entry.size = await hashRange(entry.handle, entry.hash, entry.size, end);
   };
   const pass = async () => {
     for (const name of readdirSync(dir)) {
@@ -83,7 +69,6 @@ export function followPages(dir: string): PagesFollower {
   const close = async () => {
     await Promise.all([...files.values()].map((e) => e.handle.close().catch(() => {})));
     files.clear();
-    giveBack(...buffers.splice(0));
   };
 
   return {
@@ -93,19 +78,15 @@ export function followPages(dir: string): PagesFollower {
         if (failed) return new Map();
         // Files CRIU made since the last look are left to the manifest's own hashing; the rest of
         // a followed one is hashed here, at once when it is little (no thread-pool round trips).
-        for (const entry of files.values()) {
-          const end = fstatSync(entry.handle.fd).size;
-          if (end - entry.size > SYNC_REST) await drain(entry, end);
-          for (let got = 1; got > 0 && entry.size < end; entry.size += got) {
-            got = readSync(
-              entry.handle.fd,
-              buffers[0] as Buffer,
-              0,
-              Math.min(READ_CHUNK, end - entry.size),
-              entry.size,
-            );
-            entry.hash.update((buffers[0] as Buffer).subarray(0, got));
+        const buffer = takeBuffer();
+        try {
+          for (const entry of files.values()) {
+            const end = fstatSync(entry.handle.fd).size;
+            if (end - entry.size > SYNC_REST) await drain(entry, end);
+            entry.size = hashRangeSync(entry.handle.fd, entry.hash, entry.size, end, buffer);
           }
+        } finally {
+          giveBack(buffer);
         }
         return new Map([...files].map(([name, e]) => [name, { size: e.size, sha256: e.hash.digest('hex') }]));
       } finally {
