@@ -1,7 +1,7 @@
 // What the fds left out only because their other end was outside the tree become when a restore
 // names no substitute for them: raw `criu restore` restores such a process without flags, so must we.
 import { type FdEntry, leftOutBy } from './fd-entry.js';
-import type { FdSubstitute, FdSubstitutions } from './substitute.js';
+import { type FdSubstitute, type FdSubstitutions, flatten, isSubstitute } from './substitute.js';
 
 /**
  * - `'pipe'` (default): the root's fds get a new pipe (a socketpair for a socket, a pty for a
@@ -37,18 +37,6 @@ export interface OutsideDefaults {
   defaulted: DefaultedFd[];
 }
 
-/** Whether `subs` names (pid, fd), in either shape of the table. */
-function named(subs: FdSubstitutions, root: number, pid: number, fd: number): boolean {
-  if (pid === root && subs[fd] !== undefined && !isTable(subs[fd])) return true;
-  const table = subs[pid];
-  return table !== undefined && isTable(table) && (table as Record<number, unknown>)[fd] !== undefined;
-}
-
-/** A per-pid table, as opposed to a substitute (a stream or socket is an object too). */
-function isTable(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-}
-
 /**
  * Adds a default for every fd of `table` left out because its other end was outside the tree
  * that `subs` gives no substitute (fds the checkpoint's advice left out are not touched: their
@@ -60,7 +48,9 @@ export function defaultOutsideFds(
   subs: FdSubstitutions = {},
   mode: OutsideFdsMode = 'pipe',
 ): OutsideDefaults {
-  const given = new Set(table.filter((e) => named(subs, root, e.pid, e.fd)).map((e) => e.key));
+  // The caller's (pid, fd) pairs, read as planSubstitutions reads them (a misshapen table fails there the same way).
+  const pairs = new Set(flatten(root, subs, new Set(table.map((e) => e.pid))).map(([pid, fd]) => `${pid}:${fd}`));
+  const given = new Set(table.filter((e) => pairs.has(`${e.pid}:${e.fd}`)).map((e) => e.key));
   const rootAdds: Record<number, FdSubstitute> = {};
   const taskAdds = new Map<number, Record<number, FdSubstitute>>();
   const criuRecreates = new Set<string>();
@@ -84,7 +74,7 @@ export function defaultOutsideFds(
   const fds: Record<number, unknown> = { ...subs, ...rootAdds };
   for (const [pid, adds] of taskAdds) {
     const existing = subs[pid];
-    const before = existing !== undefined && isTable(existing) ? (existing as Record<number, FdSubstitute>) : {};
+    const before = existing !== undefined && !isSubstitute(existing) ? (existing as Record<number, FdSubstitute>) : {};
     fds[pid] = { ...before, ...adds };
   }
   return { fds: fds as FdSubstitutions, criuRecreates, defaulted };

@@ -47,7 +47,7 @@ function invalid(message: string, pid?: number): CriuError {
   return new CriuError('INVALID_SUBSTITUTION', message, { operation: 'restore', pid });
 }
 
-const isSubstitute = (v: unknown): v is FdSubstitute =>
+export const isSubstitute = (v: unknown): v is FdSubstitute =>
   typeof v === 'string' || typeof v === 'number' || streamFd(v) !== undefined;
 
 /** The fd behind a Node stream or socket, if it has one. */
@@ -58,7 +58,11 @@ function streamFd(stream: unknown): number | undefined {
 }
 
 /** Normalises both table shapes into [pid, fd, substitute] triples. */
-function flatten(root: number, subs: FdSubstitutions, pids: ReadonlySet<number>): [number, number, FdSubstitute][] {
+export function flatten(
+  root: number,
+  subs: FdSubstitutions,
+  pids: ReadonlySet<number>,
+): [number, number, FdSubstitute][] {
   const out: [number, number, FdSubstitute][] = [];
   for (const [k, v] of Object.entries(subs)) {
     const n = Number(k);
