@@ -17,6 +17,7 @@
             'native/pty.cc',
             'native/seqpacket.cc',
             'native/seqpacket_io.cc',
+            'native/spawn_fds.cc',
             'native/subreaper.cc',
             'native/syscall_inject.cc',
             'native/sysv_ipc.cc',

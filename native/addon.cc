@@ -10,6 +10,7 @@
 #include "pty.h"
 #include "seqpacket.h"
 #include "seqpacket_io.h"
+#include "spawn_fds.h"
 #include "subreaper.h"
 #include "sysv_ipc.h"
 #include "system_error.h"
@@ -32,6 +33,8 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                                 napi_enumerable),
                   InstanceValue("streamSocketPair",
                                 Napi::Function::New(env, StreamSocketPair, "streamSocketPair"),
+                                napi_enumerable),
+                  InstanceValue("spawnWithFds", Napi::Function::New(env, SpawnWithFds, "spawnWithFds"),
                                 napi_enumerable),
                   InstanceValue("openPty", Napi::Function::New(env, OpenPty, "openPty"),
                                 napi_enumerable),

@@ -155,7 +155,7 @@ const backend: Check = (v, n) => {
 };
 // index.ts takes `backend` off before a backend runs; listed so that a misspelling gets its "did you mean".
 const common = { criuPath: string, backend };
-const operation = { ...common, hooks, signal, timeout: milliseconds };
+const operation = { ...common, hooks, signal, timeout: milliseconds, logLevel: integer(0, 4) };
 
 export const CHECK_OPTIONS = { ...common };
 export const CHECKPOINT_OPTIONS = {

@@ -42,7 +42,7 @@ const USAGE = `Usage:
   node-criu fds -D <dir> [--json]
 ${INSPECT_USAGE}
   node-criu install-criu
-Common: --criu PATH (the CRIU binary), --timeout MS, -h/--help.`;
+Common: --criu PATH (the CRIU binary), --timeout MS, --log-level 0-4 (CRIU's log; default 2), -h/--help.`;
 
 function integerArg(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -50,9 +50,19 @@ function integerArg(value: string | undefined, name: string): number | undefined
   return Number(value);
 }
 
-function commonOptions(values: { criu?: string | undefined; timeout?: string | undefined }) {
+function commonOptions(values: {
+  criu?: string | undefined;
+  timeout?: string | undefined;
+  'log-level'?: string | undefined;
+}) {
   const timeout = integerArg(values.timeout, '--timeout');
-  return { ...(values.criu ? { criuPath: values.criu } : {}), ...(timeout ? { timeout } : {}) };
+  const logLevel = integerArg(values['log-level'], '--log-level');
+  if (logLevel !== undefined && logLevel > 4) throw new UsageError(`--log-level must be 0 to 4, got ${logLevel}.`);
+  return {
+    ...(values.criu ? { criuPath: values.criu } : {}),
+    ...(timeout ? { timeout } : {}),
+    ...(logLevel === undefined ? {} : { logLevel: logLevel as 0 | 1 | 2 | 3 | 4 }),
+  };
 }
 
 function emit(json: boolean | undefined, value: unknown, human: () => void): void {
@@ -286,7 +296,7 @@ async function cmdVerify(args: string[]): Promise<number> {
   const result = await verifyImages(dir);
   emit(json, { ok: true, ...result }, () =>
     console.log(
-      `${dir}: OK, ${Object.keys(result.manifest.files).length} files, ${result.digestsChecked} SHA-256 digests matched (${result.bytesHashed} bytes)`,
+      `${dir}: OK, ${Object.keys(result.manifest.files).length} files, ${result.digestsChecked} digests matched (${result.bytesHashed} bytes)`,
     ),
   );
   return 0;

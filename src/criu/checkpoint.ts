@@ -8,7 +8,7 @@ import { assertMappingAdviceMatches, type MappingEntry, mappingRule, readTreeMap
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
-import { followPages, type PagesFollower } from '../integrity/follow-pages.js';
+import { followImages, type ImagesFollower } from '../integrity/follow-images.js';
 import { type RecordInput, recordManifest } from '../integrity/record.js';
 import { checkpointRoot } from '../launch/namespace-init.js';
 import { criuOptions } from '../rpc/client.js';
@@ -26,8 +26,8 @@ import { processExists, startTime } from './pids.js';
 import { criuClient, verifiedVersion } from './runtime.js';
 
 const LOG_FILE = 'dump.log';
-/** CRIU's most detailed level: the log is what explains a failure. */
-export const LOG_LEVEL = 4;
+/** CRIU's own default: errors and warnings, all that explain.ts reads (see OperationOptions.logLevel). */
+export const LOG_LEVEL = 2;
 
 export async function criuCheckpoint(requested: number, options: CheckpointOptions): Promise<Checkpoint> {
   const client = await criuClient(options.criuPath, 'checkpoint');
@@ -62,11 +62,14 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
   let imagesWritten = false;
   // Who the tree's processes are (pid and start time), read while CRIU has them frozen.
   let frozen = new Map<number, string | undefined>();
+  // Hashes the images as CRIU writes them (IPC-namespace mode rewrites pages files afterwards).
+  let follower: ImagesFollower | undefined;
   const hooks: Hooks = {
     ...options.hooks,
     postDump: async (context) => {
       const answer = await options.hooks?.postDump?.(context);
       imagesWritten = answer !== false;
+      if (imagesWritten) follower?.imagesWritten();
       return answer;
     },
     // CRIU asks here with the tree frozen: the table read now is exactly what gets dumped. What
@@ -83,6 +86,8 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
       const extra = await options.hooks?.queryExtFiles?.(context);
       if (extra === false) return false;
       const mapped = mappings.filter((m) => m.leftOut).map((m) => m.key);
+      // CRIU dumps the tasks' memory next.
+      follower?.memoryDumpStarts();
       return [...externalsFor(fds), ...mapped, ...(Array.isArray(extra) ? extra : [])];
     },
   };
@@ -98,7 +103,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
     fileLocks: options.fileLocks ?? false,
     extUnixSk: options.extUnixSk ?? false,
     external: [...(options.external ?? [])],
-    logLevel: LOG_LEVEL,
+    logLevel: options.logLevel ?? LOG_LEVEL,
     logFile: LOG_FILE,
     // Notifications are the points where an abort rolls the dump back cleanly.
     notifyScripts: true,
@@ -111,7 +116,6 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
   let snapshot: SnapshotObject[] | undefined;
   // CRIU's exit after a success, awaited once the checkpoint is recorded (the two overlap).
   let criuExit: Promise<void> = Promise.resolve();
-  let follower: PagesFollower | undefined;
   try {
     sysv = await detachSegments(await treePids(pid));
     // Taken while the tasks that attach segments are stopped; the files become images of the
@@ -121,8 +125,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
       const where = inHostIpcNamespace(pid) ? {} : { ipcNamespace: ipcNamespaceOf(pid) };
       snapshot = (await snapshotSysv(options.sysv.snapshot, imagesDir, where)).objects;
     }
-    // Page data is hashed as CRIU writes it (IPC-namespace mode rewrites pages files afterwards).
-    if ((options.digest ?? true) && contentsLeftOut.length === 0) follower = followPages(imagesDir);
+    if ((options.digest ?? true) && contentsLeftOut.length === 0) follower = followImages(imagesDir);
     const { response, refusal, criuGone } = await client.call(RequestType.DUMP, opts, {
       operation: 'checkpoint',
       hooks,

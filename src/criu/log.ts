@@ -1,4 +1,4 @@
-// Reads what went wrong from CRIU's own log (level 4), which says far more than cr_errmsg.
+// Reads what went wrong from CRIU's own log, whose Error lines say far more than cr_errmsg.
 import { readFile } from 'node:fs/promises';
 
 /** A line CRIU logs on every run here and that never explains a failure. */

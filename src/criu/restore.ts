@@ -292,7 +292,7 @@ async function runRestore(
     fileLocks: options.fileLocks ?? false,
     extUnixSk: options.extUnixSk ?? false,
     skipFileRwxCheck: options.skipFileRwxCheck ?? false,
-    logLevel: LOG_LEVEL,
+    logLevel: options.logLevel ?? LOG_LEVEL,
     logFile: LOG_FILE,
     // Notifications are where hooks run and where an abort or timeout stops CRIU; without any of
     // them each would only cost a round trip (a plain restore had six, ~3 ms).

@@ -7,6 +7,7 @@ import type { FdEntry } from '../fds/fd-entry.js';
 import type { MappingEntry } from '../fds/proc-maps.js';
 import type { SysvManifest } from '../sysv/manifest-section.js';
 import type { FileDigest } from './digest.js';
+import { DIGEST_ALGORITHMS } from './hasher.js';
 
 export const MANIFEST_NAME = 'node-criu.json';
 export const MANIFEST_FORMAT = 'node-criu-checkpoint/1';
@@ -37,8 +38,11 @@ export interface Manifest {
   mappings: MappingEntry[];
   /** Host-namespace SysV attachments left out of the images (host mode); absent when none. */
   sysv?: SysvManifest;
-  /** Per image file: its size, and its SHA-256 unless the checkpoint was made with `digest: false`. */
-  files: Record<string, FileDigest | { size: number }>;
+  /**
+   * Per image file: its size, and its digest (`blake3`, or `sha256` where BLAKE3 could not load)
+   * unless the checkpoint was made with `digest: false`.
+   */
+  files: Record<string, FileDigest>;
 }
 
 /** A file name that stays inside the images dir: no separators, no `.`/`..`. */
@@ -90,7 +94,14 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
   if (typeof m.files !== 'object' || m.files === null) throw invalid(dir, 'it lists no files');
   for (const [name, entry] of Object.entries(m.files)) {
     if (!isPlainName(name)) throw invalid(dir, `file name '${name}' would leave the images dir`);
-    if (typeof entry?.size !== 'number' || ('sha256' in entry && !/^[0-9a-f]{64}$/.test(String(entry.sha256)))) {
+    const digests = DIGEST_ALGORITHMS.filter(
+      (algorithm) => entry !== null && typeof entry === 'object' && algorithm in entry,
+    );
+    if (
+      typeof entry?.size !== 'number' ||
+      digests.length > 1 ||
+      digests.some((algorithm) => !/^[0-9a-f]{64}$/.test(String(entry[algorithm])))
+    ) {
       throw invalid(dir, `the entry of '${name}' is malformed`);
     }
   }

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
-import { digestFiles, type FileDigest, PAGES_FILE } from './digest.js';
+import { digestFiles, type FileDigest, PAGES_FILE, recordedDigest } from './digest.js';
+import { ALGORITHM_NAMES, type DigestAlgorithm } from './hasher.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
 import { assertTrustedImagesDir } from './trust.js';
@@ -72,28 +73,31 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     if (!info.isFile()) throw tampered(dir, name, 'is not a regular file');
     if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);
   }
-  const hashed = listed.filter(([, expected]) => 'sha256' in expected).map(([name]) => name);
+  const hashed = listed.filter(([, expected]) => recordedDigest(expected)).map(([name]) => name);
   const pages = hashed.filter((name) => PAGES_FILE.test(name));
   // Small page data is hashed at once (a millisecond): deferring costs a stopped restore more.
   const worthDeferring = pages.reduce((total, name) => total + (stats.get(name)?.size ?? 0), 0) > DEFER_FROM;
   const deferred = options.deferPages && worthDeferring ? pages : [];
   const now = hashed.filter((name) => !deferred.includes(name));
   const sizeOf = (name: string) => stats.get(name)?.size ?? 0;
+  // Each file is hashed with the algorithm its entry names (hashed lists only entries that name one).
+  const algorithmOf = (name: string) =>
+    (recordedDigest(manifest.files[name] as FileDigest) as { algorithm: DigestAlgorithm }).algorithm;
   const compare = (digests: Map<string, FileDigest>): number => {
     let bytes = 0;
     for (const [name, actual] of digests) {
-      const expected = manifest.files[name];
+      const expected = recordedDigest(manifest.files[name] ?? { size: -1 });
       bytes += actual.size;
-      if (!expected || !('sha256' in expected) || actual.size !== expected.size || actual.sha256 !== expected.sha256) {
-        throw tampered(dir, name, 'does not match its SHA-256');
+      if (!expected || actual.size !== sizeOf(name) || actual[expected.algorithm] !== expected.hex) {
+        throw tampered(dir, name, `does not match its ${ALGORITHM_NAMES[expected?.algorithm ?? 'blake3']} digest`);
       }
     }
     return bytes;
   };
-  const bytesHashed = compare(await digestFiles(dir, now, sizeOf));
+  const bytesHashed = compare(await digestFiles(dir, now, sizeOf, algorithmOf));
   let pagesVerified: Promise<void> | undefined;
   if (deferred.length > 0) {
-    pagesVerified = digestFiles(dir, deferred, sizeOf).then((digests) => void compare(digests));
+    pagesVerified = digestFiles(dir, deferred, sizeOf, algorithmOf).then((digests) => void compare(digests));
     // Its verdict is awaited by the caller, unless the caller failed first: never unhandled.
     pagesVerified.catch(() => {});
   }

@@ -1,12 +1,12 @@
 // A restore-ready copy of an images dir that costs O(files), not O(memory): every image is
 // linked (hard link, or a symlink across filesystems), only the images given are new files.
-import { createHash } from 'node:crypto';
 import { linkSync, readdirSync, symlinkSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { inBatches } from '../fs/flat-dir.js';
-import { DIGEST_ALGORITHM } from '../integrity/digest.js';
+import { recordedDigest } from '../integrity/digest.js';
+import { newHasher } from '../integrity/hasher.js';
 import { type Manifest, NOT_IMAGES, readManifest, writeManifest } from '../integrity/manifest.js';
 
 export interface LinkedCopy {
@@ -83,10 +83,13 @@ export async function createLinkedCopy(
   if (manifest) {
     const files = { ...manifest.files };
     for (const [name, bytes] of replaced) {
-      const digest = createHash(DIGEST_ALGORITHM).update(bytes).digest('hex');
+      // Hashed again only where the original was, with the algorithm it was hashed with.
+      const recorded = recordedDigest(manifest.files[name] ?? { size: 0 });
+      const hasher = recorded && newHasher(recorded.algorithm);
+      hasher?.update(bytes);
       files[name] =
-        'sha256' in (manifest.files[name] ?? {})
-          ? { size: bytes.byteLength, sha256: digest }
+        recorded && hasher
+          ? { size: bytes.byteLength, [recorded.algorithm]: hasher.digest() }
           : { size: bytes.byteLength };
     }
     for (const [from, to] of renames) {

@@ -1,7 +1,8 @@
 // One `criu swrk` child and the SEQPACKET socket to it; extra fds land at known numbers.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
-import { loadNative } from '../native.js';
+import { Socket } from 'node:net';
+import { constants } from 'node:os';
+import { loadNative, type ProcessWatcher } from '../native.js';
 import { killSocketHolders } from './stragglers.js';
 import type { PacketTransport } from './transport.js';
 
@@ -24,54 +25,69 @@ const STDERR_KEEP = 8192;
 export class SwrkSession {
   readonly transport: PacketTransport;
   readonly exited: Promise<SwrkExit>;
-  readonly #child: ChildProcess;
+  readonly #watcher: ProcessWatcher;
   #stderr = '';
   #exit: SwrkExit | undefined;
 
-  private constructor(child: ChildProcess, transport: PacketTransport, criuPath: string, socketInode: number) {
-    this.#child = child;
+  private constructor(
+    watcher: ProcessWatcher,
+    stderr: Socket,
+    transport: PacketTransport,
+    criuPath: string,
+    socketInode: number,
+  ) {
+    this.#watcher = watcher;
     this.transport = transport;
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-STDERR_KEEP);
     });
-    this.exited = new Promise<SwrkExit>((resolve) => {
-      child.once('exit', (code, signal) => {
+    // A helper of CRIU's that kept the pipe open must not keep this process alive.
+    stderr.unref();
+    this.exited = watcher.exited.then(
+      ({ code, signal }) => {
         this.#exit = { code, signal };
-        resolve(this.#exit);
         // A helper orphaned by a killed swrk would hold the socket open and hang our receive.
         if (signal) void killSocketHolders(socketInode, criuPath);
-      });
-    });
+        return this.#exit;
+      },
+      // Not watched any more (the addon's environment is going away): nothing is known of it.
+      () => ({ code: null, signal: null }),
+    );
   }
 
-  /** Spawns `criu swrk 3`. Rejects if CRIU cannot be started at all. */
+  /**
+   * Starts `criu swrk 3` with the native posix_spawn (native/spawn_fds.h: a fork of this process,
+   * as child_process does, cost ~12 ms here, about a sixth of a small checkpoint). Rejects if
+   * CRIU cannot be started at all, with the system error Node's spawn would give.
+   */
   static async start(criuPath: string, options: SwrkOptions = {}): Promise<SwrkSession> {
-    const [socket, childEnd] = loadNative().seqpacketPair();
+    const native = loadNative();
+    const [socket, childEnd] = native.seqpacketPair();
+    const [stderrRead, stderrWrite] = native.pipePair();
     // Identifies CRIU's end later, to find helpers still holding it after a crash.
     const socketInode = fstatSync(childEnd).ino;
-    let child: ChildProcess;
+    let watcher: ProcessWatcher;
+    let pid: number | undefined;
     try {
-      child = spawn(criuPath, ['swrk', String(SWRK_SOCKET_FD)], {
-        // Numbers in the stdio array become those fds in the child (dup2 also drops cloexec).
-        stdio: ['ignore', 'ignore', 'pipe', childEnd, ...(options.inheritFds ?? [])],
-      });
+      pid = native.spawnWithFds(
+        criuPath,
+        [criuPath, 'swrk', String(SWRK_SOCKET_FD)],
+        [-1, -1, stderrWrite, childEnd, ...(options.inheritFds ?? [])],
+      );
+      watcher = native.watchProcess(pid);
     } catch (error) {
+      // Started but not watchable (out of fds): stopped rather than left running unwatched.
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
       socket.close();
-      throw error;
+      closeSync(stderrRead);
+      throw Object.assign(error as Error, { path: criuPath, spawnargs: ['swrk', String(SWRK_SOCKET_FD)] });
     } finally {
-      // The child has its copy now; ours would keep the socket open after CRIU exits.
+      // The child has its copies now; ours would keep the socket and the pipe open after CRIU exits.
       closeSync(childEnd);
+      closeSync(stderrWrite);
     }
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      });
-    } catch (error) {
-      socket.close();
-      throw error;
-    }
-    return new SwrkSession(child, socket, criuPath, socketInode);
+    const stderr = new Socket({ fd: stderrRead, readable: true, writable: false });
+    return new SwrkSession(watcher, stderr, socket, criuPath, socketInode);
   }
 
   /** The last few KiB CRIU wrote on stderr (it logs to its log file; this catches crashes). */
@@ -84,7 +100,8 @@ export class SwrkSession {
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (!this.#exit) this.#child.kill(signal);
+    // Through the pidfd: never a process that took CRIU's pid after it was reaped.
+    if (!this.#exit) this.#watcher.kill(constants.signals[signal]);
   }
 
   /** Closes the socket, which makes swrk exit, and waits for it; kills it after `graceMs`. */

@@ -141,7 +141,7 @@ export async function snapshotObject(
       { operation },
     );
   }
-  const actual = await digestFile(join(dir, object.file)).catch(() => undefined);
+  const actual = await digestFile(join(dir, object.file), 'sha256').catch(() => undefined);
   if (!actual) throw broken(dir, `${object.file} is missing`, operation);
   if (actual.size !== object.bytes || actual.sha256 !== object.sha256) {
     throw broken(dir, `${object.file} does not match its SHA-256 (altered or damaged)`, operation);

@@ -1,6 +1,7 @@
 // Tamper detection: a checkpoint whose images were altered, cut or mixed cannot be restored by default.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   cpSync,
@@ -20,6 +21,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Checkpoint, checkpoint, isCriuError, restore, spawn, verifyImages } from '../../src/index.js';
+import { newHasher } from '../../src/integrity/hasher.js';
 import { MANIFEST_NAME } from '../../src/integrity/manifest.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
 import { fixture, killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
@@ -55,13 +57,47 @@ async function refused(dir: string, file: string, why: RegExp): Promise<void> {
   });
 }
 
-test('the manifest lists every image with its SHA-256; verify accepts the untouched checkpoint', { skip }, async () => {
+test('the manifest lists every image with its BLAKE3 digest; verify accepts the untouched checkpoint', {
+  skip,
+}, async () => {
   const manifest = JSON.parse(readFileSync(join(original.imagesDir, MANIFEST_NAME), 'utf8'));
   const images = readdirSync(original.imagesDir).filter((n) => n !== MANIFEST_NAME && n !== 'dump.log');
   assert.deepEqual(Object.keys(manifest.files).sort(), images.sort());
   assert.equal(manifest.pid, original.pid);
+  // What was hashed while CRIU wrote (pages files, then every image from post-dump on) is each file's digest.
+  for (const name of images) {
+    const hasher = newHasher('blake3');
+    hasher.update(readFileSync(join(original.imagesDir, name)));
+    assert.deepEqual(manifest.files[name], {
+      size: statSync(join(original.imagesDir, name)).size,
+      blake3: hasher.digest(),
+    });
+  }
   const result = await verifyImages(original.imagesDir);
   assert.equal(result.digestsChecked, images.length);
+});
+
+test('a manifest made with SHA-256 digests (before BLAKE3, or where it cannot load) is verified with SHA-256', {
+  skip,
+}, async () => {
+  const dir = copy();
+  const manifestPath = join(dir, MANIFEST_NAME);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  for (const [name, entry] of Object.entries(manifest.files) as [string, { size: number }][]) {
+    manifest.files[name] = {
+      size: entry.size,
+      sha256: createHash('sha256')
+        .update(readFileSync(join(dir, name)))
+        .digest('hex'),
+    };
+  }
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  assert.equal((await verifyImages(dir)).digestsChecked, Object.keys(manifest.files).length);
+  const pages = readdirSync(dir).find((n) => /^pages-\d+\.img$/.test(n)) as string;
+  const fd = openSync(join(dir, pages), 'r+');
+  writeSync(fd, Buffer.from([(readFileSync(join(dir, pages))[0] ?? 0) ^ 0xff]), 0, 1, 0);
+  closeSync(fd);
+  await refused(dir, pages, /does not match its SHA-256 digest/);
 });
 
 test('one flipped byte in the pages is refused, naming the file', { skip }, async () => {
@@ -72,7 +108,7 @@ test('one flipped byte in the pages is refused, naming the file', { skip }, asyn
   readSync(fd, byte, 0, 1, 100);
   writeSync(fd, Buffer.from([(byte[0] ?? 0) ^ 0x01]), 0, 1, 100);
   closeSync(fd);
-  await refused(dir, pages, /does not match its SHA-256/);
+  await refused(dir, pages, /does not match its BLAKE3 digest/);
 });
 
 test('a deleted image is refused', { skip }, async () => {
@@ -121,7 +157,7 @@ test('node-criu verify -D: exit 0 on a good checkpoint, 1 with the file named on
   const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
   const run = promisify(execFile);
   const good = await run(process.execPath, [cli, 'verify', '-D', original.imagesDir]);
-  assert.match(good.stdout, /OK, \d+ files, \d+ SHA-256 digests matched/);
+  assert.match(good.stdout, /OK, \d+ files, \d+ digests matched/);
   const dir = copy();
   rmSync(join(dir, 'pstree.img'));
   await assert.rejects(run(process.execPath, [cli, 'verify', '-D', dir]), (e: { code: number; stderr: string }) => {
@@ -136,7 +172,7 @@ test('a large pages file, hashed while CRIU wrote it and verified while CRIU res
 }, async () => {
   const dir = scratchDir();
   const ready = join(dir, 'ready');
-  // Large enough for a dump that outlasts the follower's first look (50 ms) and a deferred verdict.
+  // Large enough for a dump that the follower hashes as CRIU writes it, and for a deferred verdict.
   const hog = spawn(fixture('memhog'), ['192', ready], { stdio: 'ignore' });
   cleanup.push(hog.pid as number);
   while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 10));
@@ -157,6 +193,6 @@ test('a large pages file, hashed while CRIU wrote it and verified while CRIU res
   closeSync(fd);
   await assert.rejects(verifyImages(cp.imagesDir), (e) => isCriuError(e, 'IMAGE_INTEGRITY'));
   // Refused after CRIU restored the tree stopped (page data is verified meanwhile): nothing of it runs on.
-  await refused(cp.imagesDir, pages.n, /does not match its SHA-256/);
+  await refused(cp.imagesDir, pages.n, /does not match its BLAKE3 digest/);
   assert.equal(existsSync(`/proc/${hog.pid}`), false, 'the stopped tree was ended');
 });

@@ -552,3 +552,38 @@ test('setCloexec and getCloexec round-trip; a bad fd is an EBADF system error', 
   });
   assert.throws(() => native.setCloexec(-1, true), { name: 'RangeError' });
 });
+
+test('spawnWithFds maps our fds to chosen numbers (even swapped ones), /dev/null elsewhere, and is reaped by watchProcess', async () => {
+  const [outRead, outWrite] = native.pipePair();
+  const [otherRead, otherWrite] = native.pipePair();
+  // fd 5 of the child is our otherWrite and fd 4 our outWrite: sources and targets overlap freely.
+  const script = 'echo out >&4; echo other >&5; read -r line || echo "stdin at eof" >&4; ls /proc/self/fd >&4; exit 7';
+  const pid = native.spawnWithFds('/bin/sh', ['sh', '-c', script], [-1, -1, -1, -1, outWrite, otherWrite]);
+  closeSync(outWrite);
+  closeSync(otherWrite);
+  const exit = await native.watchProcess(pid).exited;
+  assert.deepEqual(exit, { code: 7, signal: null, reaped: true });
+  const read = (fd: number) => {
+    const buffer = Buffer.alloc(4096);
+    const n = readSync(fd, buffer);
+    closeSync(fd);
+    return buffer.subarray(0, n).toString();
+  };
+  const [first, second, third, ...fds] = read(outRead).trim().split('\n');
+  assert.deepEqual([first, second], ['out', 'stdin at eof']);
+  assert.equal(third, '0');
+  // Nothing but 0-5 (and ls's own directory fd) is open in the child: no fd of ours leaked.
+  assert.deepEqual(
+    fds.map(Number).filter((n) => n !== 6),
+    [1, 2, 3, 4, 5],
+  );
+  assert.equal(read(otherRead), 'other\n');
+});
+
+test('spawnWithFds of a missing program throws ENOENT naming it, and leaves nothing running', () => {
+  assert.throws(
+    () => native.spawnWithFds('/nonexistent/criu', ['criu'], [-1, -1, -1]),
+    (e: NodeJS.ErrnoException) =>
+      e.code === 'ENOENT' && e.syscall === 'posix_spawn' && /\/nonexistent\/criu/.test(e.message),
+  );
+});

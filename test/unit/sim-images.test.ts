@@ -65,7 +65,10 @@ it('a tree of two with threads: images decode, re-encode identically, verify, in
   await restored.exited;
 });
 
-it('the simulator never loads the native addon', () => {
+it("the simulator never loads node-criu's native addon (BLAKE3's prebuilt one, with its SHA-256 fallback, it may)", () => {
   const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.endsWith('.node'));
-  assert.deepEqual(loaded, []);
+  assert.deepEqual(
+    loaded.filter((path) => !path.includes('/@napi-rs/blake-hash')),
+    [],
+  );
 });
