@@ -1,20 +1,15 @@
 // Hashes a checkpoint's images while CRIU is still dumping: the digests are made on this machine's
-// other core during the dump, not after it.
+// other core during the dump, not after it. The files were just written by CRIU, so they are read
+// from the page cache, on this thread, a slice at a time (see digestFiles for why not the pool).
 import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { type FileDigest, hashRangeSync, PAGES_FILE } from './digest.js';
+import { type FileDigest, hashRangeSync, PAGES_FILE, SLICE } from './digest.js';
 import { type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
 import { INCOMPLETE_MARKER } from './incomplete.js';
 import { NOT_IMAGES } from './manifest.js';
 import { giveBack, takeBuffer } from './read-buffers.js';
 
-/**
- * Hashed between two turns of the event loop. The files were just written by CRIU, so a read is
- * a copy from the page cache (the first read of a fresh tmpfs page measured ~2 ms per MiB here):
- * a slice blocks the loop for about 2 ms.
- */
-const SLICE = 1 << 20;
 /** How often the images dir is looked at for a new file or more data once the dump is under way. */
 const POLL_MS = 5;
 /** Written by CRIU after post-dump (the one image that is not final then). */
@@ -73,16 +68,26 @@ export function followImages(dir: string): ImagesFollower {
       }
     }
   };
-  /** Hashes up to `limit` bytes of whatever has grown; false when nothing had. */
-  const step = (limit: number): boolean => {
+  /**
+   * Hashes up to a slice of what has grown; false when nothing had. While CRIU is still writing
+   * pages, only a whole slice is taken: following each write as it lands cost CRIU time (more
+   * syscalls and wakeups on the core it shares with its parasite), 16% of a 1 GiB checkpoint.
+   */
+  const step = (): boolean => {
+    // One slice's worth per turn of the loop, across as many files as it takes (the small images
+    // after post-dump: a few KiB each, and opening one costs about as much as reading a page).
+    let budget = SLICE;
+    let progressed = false;
     for (const entry of files.values()) {
       const end = fstatSync(entry.fd).size;
-      if (entry.size < end) {
-        entry.size = hashRangeSync(entry.fd, entry.hash, entry.size, Math.min(end, entry.size + limit), buffer);
-        return true;
-      }
+      if (end - entry.size < (allFinal ? 1 : SLICE)) continue;
+      const from = entry.size;
+      entry.size = hashRangeSync(entry.fd, entry.hash, from, Math.min(end, from + budget), buffer);
+      progressed = true;
+      budget -= entry.size - from + 4096;
+      if (budget <= 0) break;
     }
-    return false;
+    return progressed;
   };
 
   // A failure here (the dir removed by a failed dump) ends the following; finish() then hashes afresh.
@@ -91,12 +96,12 @@ export function followImages(dir: string): ImagesFollower {
     await start;
     while (!stopped) {
       try {
-        if (step(SLICE)) {
+        if (step()) {
           await yieldToLoop();
           continue;
         }
         scan();
-        if (step(SLICE)) continue;
+        if (step()) continue;
       } catch {
         failed = true;
         return;
@@ -136,7 +141,7 @@ export function followImages(dir: string): ImagesFollower {
         allFinal = true;
         dumpDone = true;
         scan();
-        while (step(SLICE)) await yieldToLoop();
+        while (step()) await yieldToLoop();
         return new Map([...files].map(([name, e]) => [name, { size: e.size, [algorithm]: e.hash.digest() }]));
       } finally {
         close();
