@@ -1,4 +1,5 @@
 // The contract every backend keeps: real CRIU (src/criu/) and the simulator (src/sim/).
+import type { BackendName } from './backend-choice.js';
 import type {
   CheckOptions,
   Checkpoint,
@@ -7,20 +8,6 @@ import type {
   RestoredProcess,
   RestoreOptions,
 } from './types.js';
-
-/** The backends there are. */
-export type BackendName = 'criu' | 'sim';
-
-/**
- * Which backend an operation uses: `'criu'` (real CRIU, Linux, root), `'sim'` (the pure-TypeScript
- * simulator, anywhere) or `'auto'` (the simulator for its own pids and checkpoints and off Linux,
- * CRIU for everything real: a real pid without a usable CRIU fails with CRIU's problem; a restore
- * uses the backend that wrote the checkpoint). The `NODE_CRIU_BACKEND` environment
- * variable gives the default; the `backend` option of an operation overrides it.
- */
-export type BackendChoice = 'auto' | BackendName;
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'criu', 'sim'];
 
 /**
  * What a backend can do beyond the core contract. Tests and callers ask for a capability instead

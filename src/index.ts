@@ -1,7 +1,8 @@
 // node-criu's public API: check, checkpoint and restore, with options validated up front and
 // the backend (real CRIU or the simulator) chosen by the `backend` option or NODE_CRIU_BACKEND.
 import { existsSync } from 'node:fs';
-import { BACKEND_CHOICES, type Backend, type BackendChoice, type BackendName } from './backend.js';
+import type { Backend } from './backend.js';
+import { BACKEND_CHOICES, type BackendChoice, type BackendName } from './backend-choice.js';
 import { criuBackend } from './criu/backend.js';
 import { CriuError } from './errors.js';
 import { readManifest } from './integrity/manifest.js';
@@ -18,14 +19,8 @@ import type {
   RestoreOptions,
 } from './types.js';
 
-export {
-  type Backend,
-  type BackendChoice,
-  type BackendName,
-  CAPABILITIES,
-  type Capability,
-  capabilitiesOf,
-} from './backend.js';
+export { type Backend, CAPABILITIES, type Capability, capabilitiesOf } from './backend.js';
+export type { BackendChoice, BackendName } from './backend-choice.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
 export { formatFdTable, readFdTable } from './fds/fd-table.js';
 export { type DecodedImage, decodeImage, encodeImage, ImageEntry, readImage, writeImage } from './images/codec.js';

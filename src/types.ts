@@ -1,7 +1,7 @@
 // The public shapes of node-criu's API, shared by every backend.
 
 import type { Socket } from 'node:net';
-import type { BackendChoice } from './backend.js';
+import type { BackendChoice } from './backend-choice.js';
 import type { CriuErrorCode } from './errors.js';
 import type { FdEntry } from './fds/fd-entry.js';
 import type { LeaveOutAdvice } from './fds/leave-out.js';
@@ -14,8 +14,8 @@ import type { Hooks } from './rpc/hooks.js';
 import type { SysvAttachment } from './sysv/attachments.js';
 import type { LeftOutContents } from './sysv/ipcns-contents.js';
 import type { HostObjectChoice } from './sysv/restore-objects.js';
-import type { SysvSelection } from './sysv/snapshot.js';
 import type { SnapshotObject } from './sysv/snapshot-format.js';
+import type { SysvSelection } from './sysv/snapshot-selection.js';
 import type { ShmSubstitutions } from './sysv/substitutes.js';
 
 export type { AccessMode, FdEntry, FdType } from './fds/fd-entry.js';
@@ -29,8 +29,8 @@ export type { Hook, HookContext, Hooks, QueryExtFilesHook } from './rpc/hooks.js
 export type { SysvAttachment } from './sysv/attachments.js';
 export type { LeftOutContents } from './sysv/ipcns-contents.js';
 export type { HostObjectChoice } from './sysv/restore-objects.js';
-export type { SysvSelection } from './sysv/snapshot.js';
 export type { SnapshotManifest, SnapshotObject } from './sysv/snapshot-format.js';
+export type { SysvSelection } from './sysv/snapshot-selection.js';
 export type { DataSubstitute, ShmSubstitute, ShmSubstitutions, SnapshotSubstitute } from './sysv/substitutes.js';
 
 /** Options every operation accepts. */

@@ -2,6 +2,12 @@
 import { capabilitiesOf } from '../backend.js';
 import type { Checkpoint, CheckResult } from '../types.js';
 
+/** Prints `value` as JSON under --json, else runs the human-readable printer. */
+export function emit(json: boolean | undefined, value: unknown, human: () => void): void {
+  if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else human();
+}
+
 export function printCheck(result: CheckResult): void {
   console.log(`backend:  ${result.backend}${result.selection ? ` (${result.selection.reason})` : ''}`);
   console.log(`criu:     ${result.criuPath ?? '(not found)'}${result.version ? ` (version ${result.version})` : ''}`);

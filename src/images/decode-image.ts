@@ -9,7 +9,8 @@ import { imageLayout } from './image-layouts.js';
 import { resolveImageName } from './image-names.js';
 import { imageType } from './image-types.js';
 import { headerMagics } from './magic.js';
-import { checkWire, WireError } from './wire-check.js';
+import { checkWire } from './wire-check.js';
+import { WireError } from './wire-error.js';
 
 export interface DecodedImage {
   /** The name (or path) the image was decoded under: errors name it. */

@@ -6,7 +6,6 @@ import { O_ACCMODE, O_APPEND } from '../fds/linux-constants.js';
 import type { ExitStatus } from '../types.js';
 import type { SimFile, SimRegion, SimState } from './model.js';
 import type { SimProgram, SimProgramContext } from './programs/program.js';
-import type { SimWorld } from './world.js';
 
 export interface SimProcessInit {
   pid: number;
@@ -18,6 +17,18 @@ export interface SimProcessInit {
   args: string[];
   regions: SimRegion[];
   fds: Map<number, SimFile>;
+}
+
+/**
+ * What a process asks of the world it lives in; SimWorld implements it. Declared here rather than
+ * imported from world.ts because the world's process table holds SimProcesses: the two modules
+ * would depend on each other.
+ */
+export interface SimKernel {
+  /** Takes an exited process out of the process table. */
+  reap(process: SimProcess): void;
+  /** shmat: maps a SysV segment into the process. */
+  attachShm(process: SimProcess, shmid: number, writable: boolean): Buffer;
 }
 
 /** Writes to one file happen in order: each waits for the one before. */
@@ -46,14 +57,14 @@ export class SimProcess {
   state: SimState = 'stopped';
   exitStatus: ExitStatus | undefined;
   readonly exited: Promise<ExitStatus>;
-  readonly #world: SimWorld;
+  readonly #world: SimKernel;
   readonly #timers: { ms: number; task: () => void; handle: NodeJS.Timeout | undefined }[] = [];
   readonly #readers: { fd: number; file: SimFile; listener: (chunk: Buffer) => void }[] = [];
   #resolveExit!: (status: ExitStatus) => void;
   #referenced = true;
   #setUp = false;
 
-  constructor(world: SimWorld, init: SimProcessInit) {
+  constructor(world: SimKernel, init: SimProcessInit) {
     this.#world = world;
     this.pid = init.pid;
     this.ppid = init.ppid;

@@ -12,7 +12,7 @@ import { imageCorrupt } from '../images/image-error.js';
 import type { TreeTask } from '../images/pstree.js';
 import { VMA } from '../inspect/vma-kind.js';
 import { PAGE_SIZE } from './model.js';
-import { TASK_STOPPED } from './write-images.js';
+import { TASK_STOPPED } from './task-states.js';
 
 export interface ImageRegion {
   start: number;

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { CriuError } from '../errors.js';
 import { type PidAllocator, sequentialPids } from './pids.js';
-import type { SimProcess } from './process.js';
+import type { SimKernel, SimProcess } from './process.js';
 import { resolveSegment, SimSysv } from './sysv.js';
 
 export interface SimWorldOptions {
@@ -22,7 +22,7 @@ export interface SimWorldOptions {
 const SYSV_BASE = 0x7f00_0000_0000;
 const SYSV_STRIDE = 0x1000_0000;
 
-export class SimWorld {
+export class SimWorld implements SimKernel {
   readonly sysv: SimSysv;
   readonly #pids: PidAllocator;
   readonly #skipHostPids: boolean;

@@ -2,181 +2,25 @@
 // fs, mm, pagemap + pages and fdinfo, the tree's files in files.img, and stats-dump. The
 // images decode with the codec and describe the same tree as the manifest.
 import { randomUUID } from 'node:crypto';
-import {
-  MAP_ANONYMOUS,
-  MAP_PRIVATE,
-  MAP_SHARED,
-  PROT_READ,
-  PROT_WRITE,
-  S_IFDIR,
-  S_IFREG,
-} from '../fds/linux-constants.js';
-import { FdinfoEntrySchema, FdType, FileEntrySchema } from '../gen/criu_images_files_pb.js';
-import { MmEntrySchema, PagemapEntrySchema, PagemapHeadSchema } from '../gen/criu_images_memory_pb.js';
+import { S_IFDIR, S_IFREG } from '../fds/linux-constants.js';
+import { FdinfoEntrySchema } from '../gen/criu_images_files_pb.js';
 import { InventoryEntrySchema, PstreeEntrySchema, StatsEntrySchema } from '../gen/criu_images_pb.js';
 import { Arch, CoreEntrySchema, FsEntrySchema, TaskKobjIdsEntrySchema } from '../gen/criu_images_task_pb.js';
-import type { ImageEntry } from '../images/codec.js';
-import { PE_PRESENT } from '../inspect/memory.js';
-import { VMA } from '../inspect/vma-kind.js';
 import type { SimFdRow } from './fd-rows.js';
+import { FileIds } from './files-image.js';
 import { entry, writeImageFile } from './image-files.js';
-import { PAGE_SIZE, type SimFile, type SimRegion } from './model.js';
+import { writeMmImage, writePagesImages } from './memory-images.js';
 import type { SimProcess } from './process.js';
+import { TASK_ALIVE, TASK_STOPPED } from './task-states.js';
 
-/** CRIU's constants for what the images record (criu/include/image.h, compel task states). */
-export const TASK_ALIVE = 1;
-export const TASK_STOPPED = 3;
-const SOCK_STREAM = 1;
-const TCP_ESTABLISHED = 1;
-const USK_EXTERN = 1;
 /** Where an exe of the simulator would live: the task's program, by name. */
 export const SIM_EXE_DIR = '/usr/libexec/node-criu-sim/';
 
-const fown = { uid: 0, euid: 0, signum: 0, pidType: 0, pid: 0 };
-const skOpts = {
-  soSndbuf: 212992,
-  soRcvbuf: 212992,
-  soSndTmoSec: 0n,
-  soSndTmoUsec: 0n,
-  soRcvTmoSec: 0n,
-  soRcvTmoUsec: 0n,
-};
 const NS_IDS = { pidNsId: 1, netNsId: 2, ipcNsId: 3, utsNsId: 4, mntNsId: 6, userNsId: 7, cgroupNsId: 8, timeNsId: 5 };
 
 export interface WrittenImages {
   pagesScanned: number;
   pagesWritten: number;
-}
-
-/** Runs of pages of a region that hold something: [first page, page count]. */
-function presentRuns(data: Buffer): [number, number][] {
-  const runs: [number, number][] = [];
-  const pages = data.byteLength / PAGE_SIZE;
-  for (let page = 0; page < pages; page++) {
-    const slice = data.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
-    if (!slice.some((b) => b !== 0)) continue;
-    const last = runs.at(-1);
-    if (last && last[0] + last[1] === page) last[1]++;
-    else runs.push([page, 1]);
-  }
-  return runs;
-}
-
-function vma(region: SimRegion) {
-  const sysv = region.shmid !== undefined;
-  return {
-    start: BigInt(region.start),
-    end: BigInt(region.start + region.data.byteLength),
-    pgoff: 0n,
-    shmid: BigInt(region.shmid ?? 0),
-    prot: PROT_READ | (region.writable ? PROT_WRITE : 0),
-    flags: (sysv || region.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS,
-    status:
-      VMA.AREA_REGULAR |
-      (sysv ? VMA.ANON_SHARED | VMA.AREA_SYSVIPC : region.shared ? VMA.ANON_SHARED : VMA.ANON_PRIVATE),
-    fd: -1n,
-    ...(sysv ? { fdflags: region.writable ? 2 : 0 } : {}),
-  };
-}
-
-/** Gives every object of files.img its id, in the order CRIU would meet them. */
-class FileIds {
-  next = 1;
-  readonly entries: ImageEntry[] = [];
-  readonly #ids = new Map<SimFile | string, number>();
-
-  reg(name: string, mode: number): number {
-    const known = this.#ids.get(name);
-    if (known !== undefined) return known;
-    const id = this.next++;
-    this.#ids.set(name, id);
-    this.entries.push(
-      entry(FileEntrySchema, {
-        type: FdType.REG,
-        id,
-        reg: { id, flags: 0, pos: 0n, fown, name, mode, size: 0n },
-      }),
-    );
-    return id;
-  }
-
-  file(row: SimFdRow): { id: number; type: FdType } {
-    const file = row.file;
-    const known = this.#ids.get(file);
-    const type = file.kind === 'pipe' ? FdType.PIPE : file.kind === 'unix' ? FdType.UNIXSK : FdType.REG;
-    if (known !== undefined) return { id: known, type };
-    const id = this.next++;
-    this.#ids.set(file, id);
-    if (file.kind === 'pipe') {
-      this.entries.push(
-        entry(FileEntrySchema, { type, id, pipe: { id, pipeId: file.inode, flags: file.flags, fown } }),
-      );
-    } else if (file.kind === 'unix') {
-      const peer = file.peer ?? 0;
-      if (peer && row.peer && !row.peer.inTree) {
-        // CRIU records the outside end as a stub marked external.
-        const stub = this.next++;
-        this.entries.push(
-          entry(FileEntrySchema, {
-            type,
-            id: stub,
-            usk: {
-              id: stub,
-              ino: peer,
-              type: 2,
-              state: 10,
-              flags: 0,
-              uflags: USK_EXTERN,
-              backlog: 0,
-              peer: 0,
-              fown,
-              opts: { ...skOpts, soSndbuf: 0, soRcvbuf: 0 },
-              name: new Uint8Array(),
-            },
-          }),
-        );
-      }
-      this.entries.push(
-        entry(FileEntrySchema, {
-          type,
-          id,
-          usk: {
-            id,
-            ino: file.inode,
-            type: SOCK_STREAM,
-            state: TCP_ESTABLISHED,
-            flags: file.flags,
-            uflags: 0,
-            backlog: 0,
-            peer,
-            fown,
-            opts: skOpts,
-            name: new Uint8Array(),
-          },
-        }),
-      );
-    } else {
-      const external = row.leftOut && row.externalKey !== undefined;
-      this.entries.push(
-        entry(FileEntrySchema, {
-          type,
-          id,
-          reg: {
-            id,
-            flags: file.flags,
-            pos: BigInt(file.position),
-            fown,
-            // An external file is named by its key (criu/files-reg.c).
-            name: external ? (row.externalKey as string) : (file.path ?? ''),
-            size: BigInt(file.size),
-            mode: file.mode,
-            ...(external ? { ext: true } : {}),
-          },
-        }),
-      );
-    }
-    return { id, type };
-  }
 }
 
 /** Writes the images of `tree` (stopped) into `dir`; `rows` is its fd table. */
@@ -243,46 +87,10 @@ export async function writeTreeImages(
       entry(FsEntrySchema, { cwdId: rootFs, rootId: rootFs, umask: 0o22 }),
     ]);
     const exe = files.reg(`${SIM_EXE_DIR}${task.program.name}`, S_IFREG | 0o755);
-    const args = task.region('args');
-    const argBytes = Buffer.byteLength(task.args.map((a) => `${a}\0`).join(''));
-    await writeImageFile(dir, `mm-${task.pid}.img`, [
-      entry(MmEntrySchema, {
-        mmStartCode: 0n,
-        mmEndCode: 0n,
-        mmStartData: 0n,
-        mmEndData: 0n,
-        mmStartStack: BigInt(args.start + args.data.byteLength),
-        mmStartBrk: 0n,
-        mmBrk: 0n,
-        mmArgStart: BigInt(args.start),
-        mmArgEnd: BigInt(args.start + argBytes),
-        mmEnvStart: BigInt(args.start + argBytes),
-        mmEnvEnd: BigInt(args.start + argBytes),
-        exeFileId: exe,
-        vmas: [...task.regions].sort((a, b) => a.start - b.start).map(vma),
-      }),
-    ]);
-    // Host-namespace SysV segments are not the tree's: their pages stay in the segment.
-    const pagemap: ImageEntry[] = [entry(PagemapHeadSchema, { pagesId: index + 1 })];
-    const pages: Buffer[] = [];
-    for (const region of [...task.regions].sort((a, b) => a.start - b.start)) {
-      if (region.shmid !== undefined) continue;
-      pagesScanned += region.data.byteLength / PAGE_SIZE;
-      for (const [first, count] of presentRuns(region.data)) {
-        pagemap.push(
-          entry(PagemapEntrySchema, {
-            vaddr: BigInt(region.start + first * PAGE_SIZE),
-            compatNrPages: 0,
-            flags: PE_PRESENT,
-            nrPages: BigInt(count),
-          }),
-        );
-        pages.push(Buffer.from(region.data.subarray(first * PAGE_SIZE, (first + count) * PAGE_SIZE)));
-        pagesWritten += count;
-      }
-    }
-    await writeImageFile(dir, `pagemap-${task.pid}.img`, pagemap);
-    await writeImageFile(dir, `pages-${index + 1}.img`, Buffer.concat(pages));
+    await writeMmImage(dir, task, exe);
+    const pages = await writePagesImages(dir, task, index + 1);
+    pagesScanned += pages.scanned;
+    pagesWritten += pages.written;
     const fdinfo = rows
       .filter((r) => r.pid === task.pid)
       .map((row) => {

@@ -17,13 +17,7 @@ import {
   type SnapshotObject,
   snapshotManifest,
 } from './snapshot-format.js';
-
-/** Which objects to save, by id in their IPC namespace. */
-export interface SysvSelection {
-  shm?: readonly number[];
-  sem?: readonly number[];
-  msg?: readonly number[];
-}
+import type { SysvSelection } from './snapshot-selection.js';
 
 interface Meta {
   key: number;

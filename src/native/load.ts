@@ -1,0 +1,99 @@
+// Finds build/{Release,Debug}/node_criu.node, requires it and checks its shape; the one error
+// for a missing or stale addon lists every path tried and how to build it.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { RawFdBinding } from './fds.js';
+import type { RawProcessWatcherBinding } from './process-watcher.js';
+import type { RawSeqpacketBinding } from './seqpacket.js';
+import type { RawSpawnBinding } from './spawn.js';
+import type { RawSyscallInjectBinding } from './syscall-inject.js';
+import type { RawSysvBinding } from './sysv.js';
+
+/** The exports of build/Release/node_criu.node (native/addon.cc). */
+export type RawBinding = RawSeqpacketBinding &
+  RawProcessWatcherBinding &
+  RawFdBinding &
+  RawSpawnBinding &
+  RawSyscallInjectBinding &
+  RawSysvBinding;
+
+const ADDON_FILE = 'node_criu.node';
+
+/** Every export, as a record so that one added to RawBinding but not here fails to compile. */
+const EXPORT_NAMES = Object.keys({
+  Seqpacket: true,
+  PidWatcher: true,
+  seqpacketPair: true,
+  setCloexec: true,
+  getCloexec: true,
+  setChildSubreaper: true,
+  pipePair: true,
+  streamSocketPair: true,
+  spawnWithFds: true,
+  openPty: true,
+  injectSyscalls: true,
+  shmCopy: true,
+  openInIpcNamespace: true,
+  ipcCreate: true,
+  ipcRemove: true,
+  ipcSetOwner: true,
+  semGetAll: true,
+  semSetAll: true,
+  msgCopy: true,
+  msgQueueBytes: true,
+  msgSend: true,
+} satisfies Record<keyof RawBinding, true>);
+
+/** Checks the loaded module's shape, so that a stale or foreign build fails here, not later. */
+function isRawBinding(value: unknown): value is RawBinding {
+  if (typeof value !== 'object' || value === null) return false;
+  return EXPORT_NAMES.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
+/** Where the addon may be: node-gyp's Release and Debug outputs under the package root. */
+function candidatePaths(): string[] {
+  // This file runs as dist/src/native/load.js: the package root is three levels up.
+  const root = new URL('../../../', import.meta.url);
+  return ['build/Release/', 'build/Debug/'].map((dir) => fileURLToPath(new URL(dir + ADDON_FILE, root)));
+}
+
+/**
+ * Requires the first candidate that loads and has this version's exports. Otherwise throws ONE
+ * Error (code 'NATIVE_ADDON_MISSING', the candidates as `paths`, the first load failure as
+ * `cause`) listing every path tried and saying how to build it.
+ */
+export function loadBinding(): RawBinding {
+  const require = createRequire(import.meta.url);
+  const paths = candidatePaths();
+  const tried: string[] = [];
+  let cause: unknown;
+  for (const path of paths) {
+    if (!existsSync(path)) {
+      tried.push(`  ${path}: not found`);
+      continue;
+    }
+    try {
+      const exported: unknown = require(path);
+      if (!isRawBinding(exported)) {
+        tried.push(`  ${path}: loaded, but it is not this version's addon (rebuild it)`);
+        continue;
+      }
+      return exported;
+    } catch (error) {
+      cause ??= error;
+      tried.push(`  ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const platformNote =
+    process.platform === 'linux'
+      ? ''
+      : `\nThe addon exists only on Linux (this is ${process.platform}); use the simulator backend here.`;
+  const error = new Error(
+    `node-criu's native addon (${ADDON_FILE}) could not be loaded. Tried:\n${tried.join('\n')}\n` +
+      'Build it with `npm run build:native` in the node-criu package directory (needs python3, make and g++).' +
+      platformNote,
+    { cause },
+  );
+  throw Object.assign(error, { code: 'NATIVE_ADDON_MISSING', paths });
+}
