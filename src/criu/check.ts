@@ -7,9 +7,8 @@ import { CriuError } from '../errors.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { CriuRpcClient, criuOptions } from '../rpc/client.js';
 import type { CheckOptions, CheckResult, Problem } from '../types.js';
-import { LOG_LEVEL } from './checkpoint.js';
 import { locateCriu } from './locate.js';
-import { meaningfulErrors, readLogErrors } from './log.js';
+import { LOG_LEVEL, meaningfulErrors, readLogErrors } from './log.js';
 import { privilegeProblems } from './privileges.js';
 import { formatVersion, isSupportedVersion, MIN_VERSION } from './runtime.js';
 

@@ -1,6 +1,9 @@
 // Reads what went wrong from CRIU's own log, whose Error lines say far more than cr_errmsg.
 import { readFile } from 'node:fs/promises';
 
+/** CRIU's own default: errors and warnings, all that explain.ts reads (see OperationOptions.logLevel). */
+export const LOG_LEVEL = 2;
+
 /** A line CRIU logs on every run here and that never explains a failure. */
 const HARMLESS = [/rlimit: Can't setup RLIMIT_NOFILE/];
 

@@ -1,5 +1,5 @@
 // Host mode at restore: the tree, restored stopped, gets each segment attached at its original
-// address; only when every one is attached is the tree resumed.
+// address; only when every one is attached is the tree resumed (restore/sysv-host.ts).
 import { byTask } from './attachments.js';
 import { FinalState } from './inject.js';
 import type { SysvManifest } from './manifest-section.js';
@@ -9,17 +9,5 @@ import { attachInPlace } from './reattach.js';
 export async function attachRestored(section: SysvManifest, ids: ReadonlyMap<number, number>): Promise<void> {
   for (const [pid, list] of byTask(section.attachments)) {
     await attachInPlace(pid, list, (a) => ids.get(a.shmid) ?? a.shmid, FinalState.Unchanged, 'restore');
-  }
-}
-
-/** Continues every task of the restored tree except those that were stopped at checkpoint. */
-export function resumeTree(pids: readonly number[], stoppedBefore: readonly number[]): void {
-  for (const pid of pids) {
-    if (stoppedBefore.includes(pid)) continue;
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // Exited meanwhile: its parent sees that as it would have.
-    }
   }
 }

@@ -1,0 +1,39 @@
+// CRIU's dump notifications as the checkpoint phases: query-ext-files (the tree frozen) runs every
+// step's whileFrozen, post-dump their imagesWritten; the caller's own hooks run as well.
+import { treePids } from '../fds/proc-fds.js';
+import type { CheckpointStep } from '../pipeline/checkpoint-phases.js';
+import type { Hooks } from '../rpc/hooks.js';
+import type { CheckpointOptions } from '../types.js';
+import { startTime } from './pids.js';
+
+export interface DumpHooks {
+  hooks: Hooks;
+  /** Whether CRIU had written every image (post-dump answered). */
+  imagesWritten(): boolean;
+  /** Who the tree's processes were (pid and start time) while CRIU had them frozen. */
+  frozen(): ReadonlyMap<number, string | undefined>;
+}
+
+export function dumpHooks(pid: number, options: CheckpointOptions, steps: readonly CheckpointStep[]): DumpHooks {
+  let written = false;
+  let frozen = new Map<number, string | undefined>();
+  const hooks: Hooks = {
+    ...options.hooks,
+    postDump: async (notification) => {
+      const answer = await options.hooks?.postDump?.(notification);
+      written = answer !== false;
+      if (written) for (const step of steps) step.imagesWritten?.();
+      return answer;
+    },
+    // A step's throw here rolls the dump back: the tree runs on.
+    queryExtFiles: async (notification) => {
+      const pids = await treePids(pid);
+      frozen = new Map(pids.map((p) => [p, startTime(p)]));
+      const keys: string[] = [];
+      for (const step of steps) keys.push(...((await step.whileFrozen?.(pids)) ?? []));
+      const extra = await options.hooks?.queryExtFiles?.(notification);
+      return extra === false ? false : [...keys, ...(Array.isArray(extra) ? extra : [])];
+    },
+  };
+  return { hooks, imagesWritten: () => written, frozen: () => frozen };
+}

@@ -1,0 +1,88 @@
+// How real CRIU makes, resumes and ends a restored tree, for the restore runner: from a linked
+// copy of the images (CRIU writes stats-restore into the dir it reads, and the checkpoint must
+// stay as it was), as our child (rst_sibling), watched through a pidfd.
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { treePids } from '../fds/proc-fds.js';
+import { removeDir } from '../fs/flat-dir.js';
+import { loadNative, type ProcessWatcher } from '../native.js';
+import { mergeCriu } from '../pipeline/criu-contribution.js';
+import type { RestoreContext, RestoredTree } from '../pipeline/restore-phases.js';
+import type { RestoreExecution } from '../pipeline/run-restore.js';
+import type { LinkedCopy } from '../rewrite/linked-copy.js';
+import { rewriteImages } from '../rewrite/rewrite.js';
+import type { CriuRpcClient } from '../rpc/client.js';
+import { callRestore } from './restore-call.js';
+import { CriuRestoredProcess } from './restored-process.js';
+import { endTree, resumeTree, stoppedAtCheckpoint } from './restored-tree.js';
+
+interface CriuTree extends RestoredTree {
+  watcher: ProcessWatcher;
+}
+
+/** Where CRIU writes its restore log: the caller's dir, or a new private one. */
+async function restoreWorkDir(requested: string | undefined): Promise<string> {
+  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-restore-'));
+  await mkdir(requested, { recursive: true, mode: 0o700 });
+  return requested;
+}
+
+export function criuExecution(client: CriuRpcClient, context: RestoreContext): RestoreExecution<CriuTree> {
+  const { imagesDir, options, checkpoint } = context;
+  let copy: LinkedCopy | undefined;
+  let workDir: string | undefined;
+  let criuExit: Promise<void> | undefined;
+  return {
+    async start(steps, stopped) {
+      // CRIU reads the copy, never its manifest: none is written. Pages are never copied.
+      copy = await rewriteImages(
+        imagesDir,
+        async (images) => {
+          for (const step of steps) await step.editImages?.(images);
+        },
+        { manifest: false },
+      );
+      workDir = await restoreWorkDir(options.workDir);
+      const { root, criuGone } = await callRestore({
+        client,
+        imagesDir: copy.dir,
+        options,
+        criu: mergeCriu(steps),
+        pids: checkpoint.pids,
+        deadline: context.pidDeadline,
+        leaveStopped: stopped,
+        workDir,
+      });
+      criuExit = criuGone;
+      // The tree's host pids: the image's own, or, in a new pid namespace, the root's tree there.
+      const pids = checkpoint.ownPidNamespace
+        ? await treePids(root)
+        : [root, ...checkpoint.tree.slice(1).map((t) => t.pid)];
+      try {
+        return { root, pids, watcher: loadNative().watchProcess(root) };
+      } catch (error) {
+        await endTree(root, pids);
+        throw error;
+      }
+    },
+    stoppedAtCheckpoint: (tree) => stoppedAtCheckpoint(imagesDir, tree.pids, checkpoint.ownPidNamespace),
+    resume: (tree, keepStopped) => resumeTree(tree.pids, keepStopped),
+    async end(tree) {
+      tree.watcher.close();
+      await endTree(tree.root, tree.pids);
+    },
+    handle(tree, steps) {
+      const streams = new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])]));
+      const defaulted = steps.flatMap((step) => step.handle?.defaultedFds ?? []);
+      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaulted);
+    },
+    async finish() {
+      // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.
+      const ownWorkDir = options.workDir === undefined && criuExit !== undefined ? workDir : undefined;
+      await Promise.all([copy?.dir, ownWorkDir].map((dir) => dir && removeDir(dir)));
+      // CRIU exited while the above ran; nothing returns with it still around.
+      await criuExit;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The phases of a checkpoint that a concern (fd table, mappings, SysV, integrity) takes part in.
+// The runner (criu/checkpoint.ts) calls them in order; a concern implements only those it needs.
+import type { FdEntry } from '../fds/fd-entry.js';
+import type { MappingEntry } from '../fds/proc-maps.js';
+import type { FileDigest } from '../integrity/digest.js';
+import type { SysvManifest } from '../sysv/manifest-section.js';
+import type { Checkpoint, CheckpointOptions } from '../types.js';
+
+/** What every concern of one checkpoint sees. */
+export interface CheckpointContext {
+  /** The root of the tree CRIU dumps. */
+  readonly pid: number;
+  readonly options: CheckpointOptions;
+  readonly leftRunning: boolean;
+}
+
+/** What one step records: in the manifest (read at restore) and in the returned Checkpoint. */
+export interface CheckpointRecord {
+  fds?: FdEntry[];
+  mappings?: MappingEntry[];
+  /** The manifest's sysv section, or undefined. */
+  sysv?: SysvManifest;
+  /** The Checkpoint's sysv member. */
+  sysvResult?: Checkpoint['sysv'];
+  /** The digests of the images, made while CRIU wrote them (integrity concern); else sizes only. */
+  digests?: { followed: ReadonlyMap<string, FileDigest> | undefined };
+}
+
+/** One concern's part in one checkpoint. Every phase is optional. */
+export interface CheckpointStep {
+  /** The page data is rewritten after CRIU (IPC-namespace contents left out): not final when written. */
+  rewritesPages?: boolean;
+  /** Before CRIU runs, the tree running, the images dir ready (detach segments, take snapshots). */
+  beforeDump?(imagesDir: string): Promise<void>;
+  /**
+   * In CRIU's query-ext-files, with the tree frozen: what is read now is exactly what is dumped.
+   * Returns CRIU external keys to add; a throw rolls the dump back (the tree runs on).
+   */
+  whileFrozen?(pids: readonly number[]): Promise<readonly string[] | undefined>;
+  /** CRIU has written and flushed every image but stats-dump (post-dump). */
+  imagesWritten?(): void;
+  /** CRIU is done (`failed` or not): what the tree needs if it lives on (segments reattached). */
+  afterDump?(failed: boolean): Promise<void>;
+  /** After a successful dump, before the manifest: edits of the images (contents dropped). */
+  finishImages?(imagesDir: string): Promise<void>;
+  /** Its part of the manifest and of the result. */
+  record?(): Promise<CheckpointRecord>;
+  /** Last, whatever happened. */
+  release?(): Promise<void>;
+}
+
+/** The steps begun so far, by concern. */
+export type BegunSteps = ReadonlyMap<CheckpointConcern, CheckpointStep>;
+
+/** A concern of checkpoint: one module, registered in checkpoint/concerns.ts. */
+export interface CheckpointConcern {
+  readonly name: string;
+  /**
+   * Checks the options against the target before anything is created or run (not even the
+   * images dir); undefined: nothing to do.
+   */
+  begin(context: CheckpointContext, begun: BegunSteps): Promise<CheckpointStep | undefined>;
+}

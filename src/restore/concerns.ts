@@ -1,0 +1,25 @@
+// The concerns of a restore, in the order the runner plans them (and then runs each phase).
+// Adding a capability to restore = one module implementing RestoreConcern + one line here.
+import { pidHolder } from '../criu/pids.js';
+import type { RestoreConcern } from '../pipeline/restore-phases.js';
+import { criuFlags } from './criu-flags.js';
+import { fdSubstitution } from './fd-substitution.js';
+import { ipcNamespaceMode } from './ipc-namespace.js';
+import { mappings } from './mappings.js';
+import { pageVerification } from './page-verification.js';
+import { pidWait } from './pid-wait.js';
+import { pipeData } from './pipe-data.js';
+import { sysvHostMode } from './sysv-host.js';
+
+/** Real CRIU's restore. */
+export const CRIU_RESTORE_CONCERNS: readonly RestoreConcern[] = [
+  pidWait(pidHolder),
+  pageVerification,
+  pipeData,
+  sysvHostMode,
+  ipcNamespaceMode,
+  // Opens the substitutes: planned after every check that cannot need them.
+  fdSubstitution,
+  mappings,
+  criuFlags,
+];
