@@ -20,6 +20,8 @@ interface Followed {
   hash: Hasher;
   /** Bytes hashed so far. */
   size: number;
+  /** Hashed to its end once it was final. */
+  complete?: boolean;
 }
 
 export interface ImagesFollower {
@@ -79,11 +81,19 @@ export function followImages(dir: string): ImagesFollower {
     let budget = SLICE;
     let progressed = false;
     for (const entry of files.values()) {
-      const end = fstatSync(entry.fd).size;
-      if (end - entry.size < (allFinal ? 1 : SLICE)) continue;
+      if (entry.complete) continue;
       const from = entry.size;
-      entry.size = hashRangeSync(entry.fd, entry.hash, from, Math.min(end, from + budget), buffer);
-      progressed = true;
+      if (allFinal) {
+        // Final: read to its end, without asking its size (a tree of 100 has 700 images).
+        entry.size = hashRangeSync(entry.fd, entry.hash, from, from + budget, buffer);
+        entry.complete = entry.size - from < budget;
+        progressed ||= entry.size > from || entry.complete;
+      } else {
+        const end = fstatSync(entry.fd).size;
+        if (end - from < SLICE) continue;
+        entry.size = hashRangeSync(entry.fd, entry.hash, from, Math.min(end, from + budget), buffer);
+        progressed = true;
+      }
       budget -= entry.size - from + 4096;
       if (budget <= 0) break;
     }
