@@ -182,6 +182,7 @@ export const RESTORE_OPTIONS = {
   joinNs,
   pidWaitTimeout: integer(0, 600_000),
   workDir: string,
+  lazyPages: boolean,
   verify: boolean,
   allowUntrustedImages: boolean,
   skipFileRwxCheck: boolean,

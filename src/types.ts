@@ -244,6 +244,15 @@ export interface RestoreOptions extends OperationOptions {
   /** Where CRIU's restore log goes. Default: a new private temp dir, removed after a success. */
   workDir?: string;
   /**
+   * Lazy restore: the tree runs as soon as CRIU has recreated it, before its memory is back;
+   * private anonymous pages come in on demand (userfaultfd) and in the background, served from
+   * the images by a `criu lazy-pages` daemon that node-criu starts, owns and ends on every path.
+   * The handle's `pagesLoaded` settles when every page is in. Shared memory, SysV segments, huge
+   * pages and file mappings are restored eagerly as usual (CRIU can only make private anonymous
+   * memory lazy). Needs userfaultfd (`check()` reports `features.lazyPages`). CRIU backend only.
+   */
+  lazyPages?: boolean;
+  /**
    * What the checkpoint's host-namespace SysV attachments are attached to. The tree is restored
    * stopped, every segment is attached at its original address with its original access, and
    * only then is the tree resumed; if one cannot be attached, the tree is killed and the error
@@ -295,6 +304,12 @@ export interface RestoredProcess {
    * with what each became (see RestoreOptions.outsideFds).
    */
   defaultedFds: DefaultedFd[];
+  /**
+   * With `lazyPages`: resolves once every page of the tree is in memory (the lazy-pages daemon
+   * served them all and exited), rejects with RESTORE_FAILED if the page source failed first;
+   * undefined for an eager restore.
+   */
+  pagesLoaded?: Promise<void> | undefined;
   /** Sends a signal to the root (default SIGTERM); false if it has already exited. */
   kill(signal?: NodeJS.Signals | number): boolean;
   /** Lets Node exit while the restored process still runs. */

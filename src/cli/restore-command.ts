@@ -24,6 +24,7 @@ export async function cmdRestore(args: string[]): Promise<number> {
         'inherit-fd': { type: 'string', multiple: true },
         fd: { type: 'string', multiple: true },
         'no-verify': { type: 'boolean' },
+        'lazy-pages': { type: 'boolean' },
         'allow-untrusted-images': { type: 'boolean' },
         external: { type: 'string', multiple: true },
         shm: { type: 'string', multiple: true },
@@ -63,6 +64,7 @@ export async function cmdRestore(args: string[]): Promise<number> {
     // Detached, nothing of ours can serve a new pipe: do what `criu restore -d` does.
     outsideFds: values.detach ? 'criu' : 'pipe',
     verify: !values['no-verify'],
+    lazyPages: values['lazy-pages'] ?? false,
     allowUntrustedImages: values['allow-untrusted-images'] ?? false,
     inheritFds,
     external: values.external ?? [],
@@ -79,6 +81,8 @@ export async function cmdRestore(args: string[]): Promise<number> {
     // The tree keeps running, re-parented when we exit; its 'pipe' ends (ours) close with us.
     restored.unref();
     for (const stream of restored.stdio) stream?.destroy();
+    // The tree runs already; its pages come from our lazy-pages daemon, which must not be orphaned.
+    await restored.pagesLoaded;
     return 0;
   }
   // 'pipe' substitutes: relay the restored process's output to ours, and our stdin to it.

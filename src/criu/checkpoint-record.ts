@@ -2,7 +2,7 @@
 // the checkpoint complete) and into the Checkpoint returned.
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
-import { recordManifest } from '../integrity/record.js';
+import { recordedDumpOptions, recordManifest } from '../integrity/record.js';
 import type { CheckpointContext, CheckpointRecord, CheckpointStep } from '../pipeline/checkpoint-phases.js';
 import type { Checkpoint } from '../types.js';
 import { verifiedVersion } from './runtime.js';
@@ -30,13 +30,7 @@ export async function recordCheckpoint(
     pid,
     pids,
     leftRunning,
-    // CRIU needs them on both sides: restore repeats them.
-    dumpOptions: {
-      shellJob: options.shellJob ?? false,
-      tcpEstablished: options.tcpEstablished ?? false,
-      fileLocks: options.fileLocks ?? false,
-      extUnixSk: options.extUnixSk ?? false,
-    },
+    dumpOptions: recordedDumpOptions(options),
     fds,
     mappings,
     ...(parts.sysv ? { sysv: parts.sysv } : {}),

@@ -48,6 +48,7 @@ export async function callRestore(call: RestoreCall): Promise<{ root: number; cr
     fileLocks: criu.fileLocks ?? false,
     extUnixSk: criu.extUnixSk ?? false,
     skipFileRwxCheck: criu.skipFileRwxCheck ?? false,
+    lazyPages: criu.lazyPages ?? false,
     logLevel: options.logLevel ?? LOG_LEVEL,
     logFile: RESTORE_LOG,
     // Notifications are where hooks run and where an abort or timeout stops CRIU; without any of

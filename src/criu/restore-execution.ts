@@ -1,9 +1,6 @@
 // How real CRIU makes, resumes and ends a restored tree, for the restore runner: from a linked
 // copy of the images (CRIU writes stats-restore into the dir it reads, and the checkpoint must
 // stay as it was), as our child (rst_sibling), watched through a pidfd.
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { treePids } from '../fds/proc-fds.js';
 import { removeDir } from '../fs/flat-dir.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
@@ -21,13 +18,6 @@ interface CriuTree extends RestoredTree {
   watcher: ProcessWatcher;
 }
 
-/** Where CRIU writes its restore log: the caller's dir, or a new private one. */
-async function restoreWorkDir(requested: string | undefined): Promise<string> {
-  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-restore-'));
-  await mkdir(requested, { recursive: true, mode: 0o700 });
-  return requested;
-}
-
 export function criuExecution(client: CriuRpcClient, context: RestoreContext): RestoreExecution<CriuTree> {
   const { imagesDir, options, checkpoint } = context;
   let copy: LinkedCopy | undefined;
@@ -43,7 +33,7 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
         },
         { manifest: false },
       );
-      workDir = await restoreWorkDir(options.workDir);
+      workDir = await context.workDir();
       const { root, criuGone } = await callRestore({
         client,
         imagesDir: copy.dir,
@@ -75,7 +65,8 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
     handle(tree, steps) {
       const streams = new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])]));
       const defaulted = steps.flatMap((step) => step.handle?.defaultedFds ?? []);
-      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaulted);
+      const pagesLoaded = steps.find((step) => step.handle?.pagesLoaded)?.handle?.pagesLoaded;
+      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaulted, pagesLoaded);
     },
     async finish() {
       // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.

@@ -2,7 +2,7 @@
 // registered concerns (restore/concerns.ts), with CRIU making the tree (restore-execution.ts).
 import { restoreContext } from '../pipeline/restore-context.js';
 import { runRestore } from '../pipeline/run-restore.js';
-import { CRIU_RESTORE_CONCERNS } from '../restore/concerns.js';
+import { criuRestoreConcerns } from '../restore/concerns.js';
 import { readCheckpointToRestore } from '../restore-plan.js';
 import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { criuExecution } from './restore-execution.js';
@@ -13,5 +13,5 @@ export async function criuRestore(imagesDir: string, options: RestoreOptions): P
   // Page data is verified while CRIU restores the tree, stopped (restore/page-verification.ts).
   const checkpoint = await readCheckpointToRestore(imagesDir, { ...options, deferPages: true });
   const context = restoreContext(imagesDir, options, checkpoint);
-  return runRestore(context, CRIU_RESTORE_CONCERNS, criuExecution(client, context));
+  return runRestore(context, criuRestoreConcerns(client.criuPath), criuExecution(client, context));
 }

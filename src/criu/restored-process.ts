@@ -30,6 +30,7 @@ export class CriuRestoredProcess implements RestoredProcess {
   readonly stderr: Socket | undefined;
   readonly stdio: (Socket | undefined)[];
   readonly defaultedFds: DefaultedFd[];
+  readonly pagesLoaded: Promise<void> | undefined;
   readonly #watcher: ProcessWatcher;
   /** Restored into a pid namespace of its own, the root is its init (spawn's 'pid' namespace). */
   readonly #init: boolean;
@@ -41,7 +42,9 @@ export class CriuRestoredProcess implements RestoredProcess {
     pids: number[],
     streams: ReadonlyMap<number, Socket> = new Map(),
     defaultedFds: DefaultedFd[] = [],
+    pagesLoaded?: Promise<void>,
   ) {
+    this.pagesLoaded = pagesLoaded;
     this.#watcher = watcher;
     this.pid = watcher.pid;
     this.pids = pids;

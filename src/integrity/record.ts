@@ -1,6 +1,7 @@
 // Builds the manifest of a checkpoint that CRIU has just written.
 import { join } from 'node:path';
 import { listDir } from '../fs/flat-dir.js';
+import type { CheckpointOptions } from '../types.js';
 import { digestFiles, type FileDigest } from './digest.js';
 import { clearIncomplete, INCOMPLETE_MARKER } from './incomplete.js';
 import { MANIFEST_FORMAT, type Manifest, NOT_IMAGES, writeManifest } from './manifest.js';
@@ -18,6 +19,16 @@ export interface RecordInput {
   digest: boolean;
   /** Digests already made while CRIU wrote the files (followPages). */
   followed?: ReadonlyMap<string, FileDigest> | undefined;
+}
+
+/** The dump options a restore must repeat (CRIU needs them on both sides), as the manifest keeps them. */
+export function recordedDumpOptions(options: CheckpointOptions): Manifest['dumpOptions'] {
+  return {
+    shellJob: options.shellJob ?? false,
+    tcpEstablished: options.tcpEstablished ?? false,
+    fileLocks: options.fileLocks ?? false,
+    extUnixSk: options.extUnixSk ?? false,
+  };
 }
 
 export async function recordManifest(dir: string, input: RecordInput): Promise<Manifest> {

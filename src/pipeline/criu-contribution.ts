@@ -1,7 +1,7 @@
 // The steps' CRIU contributions as one (the simulator reads the same inherited fds).
 import type { CriuContribution, RestoreStep } from './restore-phases.js';
 
-const FLAGS = ['shellJob', 'tcpEstablished', 'fileLocks', 'extUnixSk', 'skipFileRwxCheck'] as const;
+const FLAGS = ['shellJob', 'tcpEstablished', 'fileLocks', 'extUnixSk', 'skipFileRwxCheck', 'lazyPages'] as const;
 
 /** Inherited fds by key (later steps win), flags set by any step. */
 export function mergeCriu(steps: readonly RestoreStep[]): Required<CriuContribution> {
@@ -12,6 +12,7 @@ export function mergeCriu(steps: readonly RestoreStep[]): Required<CriuContribut
     fileLocks: false,
     extUnixSk: false,
     skipFileRwxCheck: false,
+    lazyPages: false,
   };
   for (const { criu } of steps) {
     if (!criu) continue;

@@ -1,4 +1,7 @@
 // The context every concern of one restore shares.
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CheckpointToRestore } from '../restore-plan.js';
 import { ImageSet } from '../rewrite/rewrite.js';
 import { type IpcNamespaceImages, readIpcNamespaceImages } from '../sysv/ipcns-images.js';
@@ -8,12 +11,20 @@ import type { RestoreContext } from './restore-phases.js';
 /** How long a restore waits for the image's pids by default (RestoreOptions.pidWaitTimeout). */
 const DEFAULT_PID_WAIT_MS = 5000;
 
+/** The caller's dir (made if missing), or a new private one. */
+async function makeWorkDir(requested: string | undefined): Promise<string> {
+  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-restore-'));
+  await mkdir(requested, { recursive: true, mode: 0o700 });
+  return requested;
+}
+
 export function restoreContext(
   imagesDir: string,
   options: RestoreOptions,
   checkpoint: CheckpointToRestore,
 ): RestoreContext {
   let ipcNamespace: Promise<IpcNamespaceImages | undefined> | undefined;
+  let workDir: Promise<string> | undefined;
   return {
     imagesDir,
     options,
@@ -22,6 +33,10 @@ export function restoreContext(
     ipcNamespaceImages: () => {
       ipcNamespace ??= readIpcNamespaceImages(new ImageSet(imagesDir));
       return ipcNamespace;
+    },
+    workDir: () => {
+      workDir ??= makeWorkDir(options.workDir);
+      return workDir;
     },
   };
 }

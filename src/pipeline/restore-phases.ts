@@ -18,6 +18,11 @@ export interface RestoreContext {
   readonly pidDeadline: number;
   /** The IPC namespace the images hold (a tree that had one of its own), read once; else undefined. */
   ipcNamespaceImages(): Promise<IpcNamespaceImages | undefined>;
+  /**
+   * The dir CRIU works in (its log; the lazy-pages socket): the caller's `workDir`, or a new
+   * private one, made on first use. Whether it is removed afterwards is the execution's call.
+   */
+  workDir(): Promise<string>;
 }
 
 /** The restored tree, as the runner hands it to concerns. */
@@ -37,6 +42,8 @@ export interface CriuContribution {
   fileLocks?: boolean | undefined;
   extUnixSk?: boolean | undefined;
   skipFileRwxCheck?: boolean | undefined;
+  /** Restore private anonymous memory lazily, from a lazy-pages daemon in the work dir. */
+  lazyPages?: boolean | undefined;
 }
 
 /** What the handle gets from a step. */
@@ -45,6 +52,8 @@ export interface HandleContribution {
   streams?: ReadonlyMap<number, Socket>;
   /** Fds given a default because nothing named them. */
   defaultedFds?: readonly DefaultedFd[];
+  /** Settles when every page of a lazily restored tree is in. */
+  pagesLoaded?: Promise<void>;
 }
 
 /** One concern's part in one restore, once planned. Every phase is optional. */
@@ -66,6 +75,8 @@ export interface RestoreStep {
   whileStopped?(tree: RestoredTree): Promise<void>;
   /** The tree runs. Must not throw: the restore has succeeded. */
   afterResume?(tree: RestoredTree): void;
+  /** The restored root has exited (the tree may not need what the step still runs). */
+  afterExit?(): void;
   /** The restore is over (`failed` or not): releases what the step holds, in reverse step order. */
   release?(failed: boolean): void | Promise<void>;
   /** Given the restore's failure, a better explanation of it (an altered image), or undefined. */

@@ -22,7 +22,7 @@ export interface RestoreExecution<Tree extends RestoredTree> {
 
 /**
  * Restores through `concerns` (in their order): plan every step (nothing runs), prepare, start
- * the tree, the stopped phase, resume, after-resume. A failure anywhere ends what was started,
+ * the tree, the stopped phase, resume, the handle, after-resume. A failure anywhere ends what was started,
  * gets each step's explanation, and every step is released, last planned first.
  */
 export async function runRestore<Tree extends RestoredTree>(
@@ -41,15 +41,20 @@ export async function runRestore<Tree extends RestoredTree>(
     for (const step of steps()) await step.prepare?.();
     const stopped = steps().some((step) => step.keepsStopped);
     const tree = await execution.start(steps(), stopped);
+    let handle: RestoredProcess;
     try {
       for (const step of steps()) await step.whileStopped?.(tree);
       if (stopped) await execution.resume(tree, await keptStopped(steps(), () => execution.stoppedAtCheckpoint(tree)));
+      handle = execution.handle(tree, steps());
     } catch (error) {
       await execution.end(tree);
       throw error;
     }
     for (const step of steps()) step.afterResume?.(tree);
-    const handle = execution.handle(tree, steps());
+    const exited = () => {
+      for (const step of steps()) step.afterExit?.();
+    };
+    handle.exited.then(exited, exited);
     failed = false;
     return handle;
   } catch (error) {

@@ -5,14 +5,15 @@ import type { RestoreConcern } from '../pipeline/restore-phases.js';
 import { criuFlags } from './criu-flags.js';
 import { fdSubstitution } from './fd-substitution.js';
 import { ipcNamespaceMode } from './ipc-namespace.js';
+import { lazyPages } from './lazy-pages.js';
 import { mappings } from './mappings.js';
 import { pageVerification } from './page-verification.js';
 import { pidWait } from './pid-wait.js';
 import { pipeData } from './pipe-data.js';
 import { sysvHostMode } from './sysv-host.js';
 
-/** Real CRIU's restore. */
-export const CRIU_RESTORE_CONCERNS: readonly RestoreConcern[] = [
+/** Real CRIU's restore, with the CRIU binary the operation uses. */
+export const criuRestoreConcerns = (criuPath: string): readonly RestoreConcern[] => [
   pidWait(pidHolder),
   pageVerification,
   pipeData,
@@ -22,4 +23,6 @@ export const CRIU_RESTORE_CONCERNS: readonly RestoreConcern[] = [
   fdSubstitution,
   mappings,
   criuFlags,
+  // Last: its daemon starts just before CRIU, once every check has passed.
+  lazyPages(criuPath),
 ];

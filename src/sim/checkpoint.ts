@@ -8,7 +8,7 @@ import { assertAdviceMatches, assertDumpable, externalsFor, leaveOutRule } from 
 import { assertMappingAdviceMatches } from '../fds/proc-maps.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
-import { recordManifest } from '../integrity/record.js';
+import { recordedDumpOptions, recordManifest } from '../integrity/record.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { plainRows, simFdTable } from './fd-rows.js';
 import { OperationGuard } from './guard.js';
@@ -106,12 +106,7 @@ export async function simCheckpoint(
     pid,
     pids,
     leftRunning,
-    dumpOptions: {
-      shellJob: options.shellJob ?? false,
-      tcpEstablished: options.tcpEstablished ?? false,
-      fileLocks: options.fileLocks ?? false,
-      extUnixSk: options.extUnixSk ?? false,
-    },
+    dumpOptions: recordedDumpOptions(options),
     fds,
     mappings: [],
     digest: options.digest ?? true,

@@ -76,6 +76,11 @@ export function simTasks(world: SimWorld): RestoreConcern {
           },
         );
       }
+      if (options.lazyPages) {
+        throw new CriuError('UNSUPPORTED', "The simulator restores eagerly: lazyPages needs backend 'criu'.", {
+          operation: 'restore',
+        });
+      }
       const tasks = await readImageTasks(imagesDir, tree);
       for (const task of tasks) findProgram(task.comm, 'restore');
       assertShmNamesKnown(tasks, options);

@@ -1,0 +1,83 @@
+// The `criu lazy-pages` daemon of a lazy restore, owned by node-criu: started (as our child, not
+// daemonized, so that it is reaped and can be ended) before CRIU's RESTORE, in the same work dir,
+// where they meet on lazy-pages.socket; it serves the tree's pages and exits once all are in.
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { CriuError } from '../errors.js';
+import { loadNative, type ProcessWatcher } from '../native.js';
+import { meaningfulErrors, readLogErrors } from './log.js';
+
+const LOG = 'lazy-pages.log';
+/** Where the daemon says it listens: the fd of its --status-fd. */
+const STATUS_FD = 3;
+
+export interface LazyPagesDaemon {
+  /** Resolves when the daemon has served every page and exited; RESTORE_FAILED if it failed. */
+  pagesLoaded: Promise<void>;
+  /** Ends it (SIGKILL) unless it has exited, and reaps it; `why` is what pagesLoaded then says. */
+  stop(why?: string): Promise<void>;
+}
+
+async function failure(why: string, logPath: string): Promise<CriuError> {
+  const errors = meaningfulErrors(await readLogErrors(logPath));
+  const detail = errors.length ? `: ${errors.slice(-3).join('; ')}` : '';
+  return new CriuError('RESTORE_FAILED', `criu lazy-pages ${why}${detail}. See ${logPath}.`, {
+    operation: 'restore',
+    logPath,
+  });
+}
+
+/** Resolves once the daemon listens; rejects (the daemon reaped) if it exits first. */
+export async function startLazyPagesDaemon(
+  criuPath: string,
+  imagesDir: string,
+  workDir: string,
+  logLevel: number,
+): Promise<LazyPagesDaemon> {
+  const native = loadNative();
+  const logPath = join(workDir, LOG);
+  const [statusRead, statusWrite] = native.pipePair();
+  let watcher: ProcessWatcher;
+  try {
+    const args = ['lazy-pages', '-D', imagesDir, '-W', workDir, '-o', LOG, `-v${logLevel}`];
+    const pid = native.spawnWithFds(
+      criuPath,
+      [criuPath, ...args, '--status-fd', String(STATUS_FD)],
+      [-1, -1, -1, statusWrite],
+    );
+    watcher = native.watchProcess(pid);
+  } catch (error) {
+    closeSync(statusRead);
+    throw error;
+  } finally {
+    closeSync(statusWrite);
+  }
+  const status = new Socket({ fd: statusRead, readable: true, writable: false });
+  const ready = await new Promise<boolean>((resolve) => {
+    status.once('data', () => resolve(true));
+    status.once('end', () => resolve(false));
+    status.once('error', () => resolve(false));
+  });
+  status.destroy();
+  const exited = watcher.exited;
+  if (!ready) {
+    const { code, signal } = await exited;
+    throw await failure(`exited (${signal ?? code}) before it was ready`, logPath);
+  }
+  let stoppedBecause: string | undefined;
+  const pagesLoaded = exited.then(async ({ code, signal }) => {
+    if (code === 0) return;
+    throw await failure(stoppedBecause ?? `stopped serving pages (${signal ?? code})`, logPath);
+  });
+  // Awaited by whoever holds the handle; never an unhandled rejection.
+  pagesLoaded.catch(() => {});
+  return {
+    pagesLoaded,
+    async stop(why) {
+      stoppedBecause = why;
+      watcher.kill(9);
+      await exited.catch(() => {});
+    },
+  };
+}

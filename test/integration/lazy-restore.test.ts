@@ -1,0 +1,108 @@
+// Lazy restore on real CRIU: the tree runs before its memory is back, every byte checks out while
+// pages stream in and after pagesLoaded, and no lazy-pages daemon outlives what needs it.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkpoint, isCriuError, type RestoredProcess, restore, spawn } from '../../src/index.js';
+import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { fixture, killAll, scratchDir } from '../helpers/victims.js';
+
+const skip = skipUnlessCriu;
+const cleanup: number[] = [];
+after(() => killAll(cleanup));
+
+/** Pids of `criu lazy-pages` processes that are children of this test process. */
+function ourLazyPagesDaemons(): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (ppid === process.pid && argv.includes('lazy-pages')) found.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+async function noDaemonLeft(): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (ourLazyPagesDaemons().length > 0 && Date.now() < deadline) await sleep(20);
+  assert.deepEqual(ourLazyPagesDaemons(), [], 'no lazy-pages daemon is left behind');
+}
+
+/** Checkpoints a lazy-victim of `mib` MiB whose stdout is a pipe to us (restored as a new pipe). */
+async function checkpointVictim(mib: number): Promise<string> {
+  const dir = scratchDir();
+  const ready = join(dir, 'ready');
+  const child = spawn(fixture('lazy-victim'), [String(mib), ready], { stdio: ['ignore', 'pipe', 'ignore'] });
+  cleanup.push(child.pid as number);
+  while (!existsSync(ready)) await sleep(10);
+  const cp = await checkpoint(child.pid as number, { imagesDir: join(dir, 'images') });
+  child.stdout?.destroy();
+  return cp.imagesDir;
+}
+
+/** Asks the restored victim to check its memory; resolves with its answer line. */
+async function check(proc: RestoredProcess, lines: AsyncIterator<string>): Promise<string> {
+  proc.kill('SIGUSR1');
+  const line = await lines.next();
+  return String(line.value);
+}
+
+test('a lazy restore runs at once; memory checked while pages stream in and after pagesLoaded is intact', {
+  skip,
+}, async () => {
+  const images = await checkpointVictim(256);
+  const proc = await restore(images, { lazyPages: true });
+  cleanup.push(proc.pid);
+  assert.ok(proc.pagesLoaded instanceof Promise, 'a lazy restore has pagesLoaded');
+  assert.ok(proc.stdout, 'the victim writes to a new pipe');
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  // Right away: faults served on demand while the daemon also drains pages in the background.
+  assert.equal(await check(proc, lines), 'ok 256');
+  await proc.pagesLoaded;
+  assert.equal(await check(proc, lines), 'ok 256');
+  await noDaemonLeft();
+  proc.kill('SIGKILL');
+  await proc.exited;
+});
+
+test('an eager restore has no pagesLoaded', { skip }, async () => {
+  const images = await checkpointVictim(8);
+  const proc = await restore(images);
+  cleanup.push(proc.pid);
+  assert.equal(proc.pagesLoaded, undefined);
+  proc.kill('SIGKILL');
+  await proc.exited;
+});
+
+test('a lazy restore that fails after its daemon started ends the daemon', { skip }, async () => {
+  const images = await checkpointVictim(64);
+  await assert.rejects(restore(images, { lazyPages: true, hooks: { postRestore: () => false } }), (e) =>
+    isCriuError(e, 'ABORTED'),
+  );
+  await noDaemonLeft();
+});
+
+test('a lazily restored tree that exits before its pages are in ends the daemon; pagesLoaded says so', {
+  skip,
+}, async () => {
+  const images = await checkpointVictim(512);
+  const proc = await restore(images, { lazyPages: true });
+  proc.kill('SIGKILL');
+  await proc.exited;
+  // Either every page was in already, or the daemon was ended with the tree: never left behind.
+  await (proc.pagesLoaded as Promise<void>).then(
+    () => {},
+    (e: unknown) =>
+      assert.ok(isCriuError(e, 'RESTORE_FAILED') && /exited before all its pages/.test(e.message), String(e)),
+  );
+  await noDaemonLeft();
+});
