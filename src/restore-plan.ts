@@ -107,7 +107,7 @@ export async function waitUntilPidsFree(
       if (who === undefined) continue;
       throw new CriuError(
         'PID_IN_USE',
-        `Cannot restore: pid ${taken} of the image is in use by '${who}'. Stop that process, or restore into a new pid namespace.`,
+        `Cannot restore: pid ${taken} of the image is in use by '${who}'. Stop that process first; to restore a process any number of times at once, start it with spawn(..., { namespaces: ['pid'] }): each restore of its checkpoint then gets a pid namespace of its own.`,
         { operation: 'restore', pid: taken },
       );
     }
