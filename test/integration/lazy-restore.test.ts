@@ -38,10 +38,13 @@ async function noDaemonLeft(): Promise<void> {
 }
 
 /** Checkpoints a lazy-victim of `mib` MiB whose stdout is a pipe to us (restored as a new pipe). */
-async function checkpointVictim(mib: number): Promise<string> {
+async function checkpointVictim(mib: number, namespaces: 'pid'[] = []): Promise<string> {
   const dir = scratchDir();
   const ready = join(dir, 'ready');
-  const child = spawn(fixture('lazy-victim'), [String(mib), ready], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(fixture('lazy-victim'), [String(mib), ready], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    namespaces,
+  });
   cleanup.push(child.pid as number);
   while (!existsSync(ready)) await sleep(10);
   const cp = await checkpoint(child.pid as number, { imagesDir: join(dir, 'images') });
@@ -105,4 +108,19 @@ test('a lazily restored tree that exits before its pages are in ends the daemon;
       assert.ok(isCriuError(e, 'RESTORE_FAILED') && /exited before all its pages/.test(e.message), String(e)),
   );
   await noDaemonLeft();
+});
+
+test("two lazy copies of a namespaces: ['pid'] checkpoint at once, each with its own daemon", { skip }, async () => {
+  const images = await checkpointVictim(128, ['pid']);
+  const copies = await Promise.all([0, 1].map(() => restore(images, { lazyPages: true })));
+  cleanup.push(...copies.map((c) => c.pid));
+  assert.equal(new Set(copies.map((c) => c.pid)).size, 2);
+  for (const copy of copies) {
+    const lines = createInterface({ input: copy.stdout as NonNullable<typeof copy.stdout> })[Symbol.asyncIterator]();
+    assert.equal(await check(copy, lines), 'ok 128');
+  }
+  await Promise.all(copies.map((c) => c.pagesLoaded));
+  await noDaemonLeft();
+  for (const copy of copies) copy.kill('SIGKILL');
+  await Promise.all(copies.map((c) => c.exited));
 });

@@ -1,9 +1,10 @@
-// The cases by number, in the order issue 7 lists them; each `(ctx) => rows`.
+// The cases by number, in the order issue 7 lists them (8: lazy restore, issue 14); each `(ctx) => rows`.
 import { row } from '../rows.mjs';
 import { memoryBandwidth } from './bandwidth.mjs';
 import { eventLoopCase } from './event-loop.mjs';
 import { integrityCase } from './integrity.mjs';
 import { latencyCase } from './latency.mjs';
+import { lazyCase } from './lazy.mjs';
 import { rewriteCase } from './rewrite.mjs';
 import { substitutionsCase } from './substitutions.mjs';
 import { sysvCase } from './sysv.mjs';
@@ -33,4 +34,9 @@ export const cases = {
   5: integrityCase,
   6: eventLoopCase,
   7: (ctx) => latencyCase(ctx, '7', ctx.quick ? 'tree of 20' : 'tree of 100'),
+  8: async (ctx) => {
+    const rows = [];
+    for (const victim of ctx.quick ? LARGE.slice(0, 1) : LARGE) rows.push(...(await lazyCase(ctx, '8', victim)));
+    return rows;
+  },
 };

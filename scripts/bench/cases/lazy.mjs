@@ -1,0 +1,84 @@
+// Case 8: lazy restore. Time until the restored tree runs with node-criu's lazyPages (verifying
+// the pages first, the default, and with verify: false) against raw CRIU's eager `restore -d` and
+// raw CRIU's own lazy restore (`lazy-pages --daemon`, then `restore --lazy-pages -d`); and the
+// time until every page is in (pagesLoaded).
+import { spawn } from 'node:child_process';
+import { checkpoint, restore } from '../../../dist/src/index.js';
+import { alternate } from '../ab.mjs';
+import { imagePids, linkCopy } from '../images.mjs';
+import { criuPath, rawRestore } from '../raw-criu.mjs';
+import { row } from '../rows.mjs';
+import { summary } from '../stats.mjs';
+
+const RUNNABLE = { op: '<=', value: 100, of: 'a' };
+const VS_EAGER = { op: '<=', value: 0.2, of: 'ratio' };
+const VS_RAW_LAZY = { op: '<=', value: 1.1, of: 'ratio' };
+
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(criuPath, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`criu ${args[0]} failed (${code})`))));
+  });
+}
+
+export async function lazyCase(ctx, caseId, victim) {
+  const { runs, scratch } = ctx;
+  const dir = scratch.path('images');
+  const running = await ctx.start(victim);
+  await checkpoint(running.pid, { imagesDir: dir });
+  const pids = await imagePids(dir);
+  const loaded = { default: [], noVerify: [] };
+  const lazily = (options, into) => ({
+    prepare: () => ctx.waitUsable(pids),
+    measure: async () => ({ extra: await restore(dir, { lazyPages: true, ...options }) }),
+    cleanup: async (_state, result) => {
+      const proc = result?.extra;
+      if (!proc) return;
+      const start = process.hrtime.bigint();
+      await proc.pagesLoaded;
+      into.push(Number(process.hrtime.bigint() - start) / 1e6);
+      proc.kill('SIGKILL');
+      await proc.exited;
+      await ctx.end(proc.pid, pids);
+    },
+  });
+  const raw = (lazy) => ({
+    prepare: async () => {
+      await ctx.waitUsable(pids);
+      return { copy: await linkCopy(dir, scratch.path('raw')), work: scratch.dir('work') };
+    },
+    measure: async ({ copy, work }) => {
+      if (!lazy) return rawRestore(copy);
+      await run(['lazy-pages', '-D', copy, '-W', work, '--daemon', '-o', 'lazy.log']);
+      await run(['restore', '-D', copy, '-W', work, '--lazy-pages', '-d', '-o', 'restore.log']);
+    },
+    cleanup: async ({ copy, work }) => {
+      await ctx.end(pids[0], pids);
+      scratch.remove(copy);
+      scratch.remove(work);
+    },
+  });
+  ctx.log(`case ${caseId}: ${victim}: lazy restore`);
+  const r = await alternate(runs, {
+    lazy: lazily({}, loaded.default),
+    lazyNoVerify: lazily({ verify: false }, loaded.noVerify),
+    rawEager: raw(false),
+    rawLazy: raw(true),
+  });
+  await ctx.end(running.pid, pids);
+  scratch.remove(dir);
+  return [
+    row(caseId, `lazy restore to runnable (baseline: raw eager), ${victim}`, 'ms', r.lazy, r.rawEager, VS_EAGER),
+    row(
+      caseId,
+      `lazy restore to runnable (verify: false; baseline: raw lazy), ${victim}`,
+      'ms',
+      r.lazyNoVerify,
+      r.rawLazy,
+      VS_RAW_LAZY,
+    ),
+    row(caseId, `lazy restore to runnable (verify: false), ${victim}`, 'ms', r.lazyNoVerify, null, RUNNABLE),
+    row(caseId, `lazy restore, runnable until pagesLoaded, ${victim}`, 'ms', summary(loaded.default), null, null),
+  ];
+}
