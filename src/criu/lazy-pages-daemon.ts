@@ -63,7 +63,9 @@ export async function startLazyPagesDaemon(
   const exited = watcher.exited;
   if (!ready) {
     const { code, signal } = await exited;
-    throw await failure(`exited (${signal ?? code}) before it was ready`, logPath);
+    const hint =
+      'exited before it was ready (lazy restore needs userfaultfd: check() reports features.lazyPages; without root, sysctl vm.unprivileged_userfaultfd=1 allows it)';
+    throw await failure(`${hint} (${signal ?? code})`, logPath);
   }
   let stoppedBecause: string | undefined;
   const pagesLoaded = exited.then(async ({ code, signal }) => {
