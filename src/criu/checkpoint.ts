@@ -29,6 +29,13 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
   const context: CheckpointContext = { pid, options, leftRunning: options.leaveRunning ?? false };
   const begun = new Map<CheckpointConcern, CheckpointStep>();
   const steps = () => [...begun.values()];
+  // Once: before the images of a failed dump are discarded (nothing may still read them), else last.
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    for (const step of steps()) await step.release?.();
+  };
   let criuGone: Promise<void> = Promise.resolve();
   try {
     for (const concern of CHECKPOINT_CONCERNS) {
@@ -48,7 +55,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
     }
     const livesOn = Promise.all(steps().map((step) => step.afterDump?.(failure !== undefined)));
     if (failure) {
-      for (const step of steps()) await step.release?.();
+      await release();
       await discardImages(imagesDir, DUMP_LOG);
       await livesOn.catch((error: unknown) => {
         const message = `${failure.message} ${error instanceof Error ? error.message : ''}`;
@@ -61,7 +68,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
     return await recordCheckpoint(context, steps(), { imagesDir, logPath, criuPath: client.criuPath });
   } finally {
     // Nothing returns with CRIU still around, or with a step still holding anything.
-    for (const step of steps()) await step.release?.();
+    await release();
     await criuGone;
   }
 }

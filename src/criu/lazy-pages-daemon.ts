@@ -6,6 +6,7 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
+import { spawnCriu } from '../rpc/spawn-criu.js';
 import { meaningfulErrors, readLogErrors } from './log.js';
 
 const LOG = 'lazy-pages.log';
@@ -41,12 +42,7 @@ export async function startLazyPagesDaemon(
   let watcher: ProcessWatcher;
   try {
     const args = ['lazy-pages', '-D', imagesDir, '-W', workDir, '-o', LOG, `-v${logLevel}`];
-    const pid = native.spawnWithFds(
-      criuPath,
-      [criuPath, ...args, '--status-fd', String(STATUS_FD)],
-      [-1, -1, -1, statusWrite],
-    );
-    watcher = native.watchProcess(pid);
+    watcher = spawnCriu(criuPath, [...args, '--status-fd', String(STATUS_FD)], [-1, -1, -1, statusWrite]);
   } catch (error) {
     closeSync(statusRead);
     throw error;

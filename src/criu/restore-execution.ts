@@ -62,11 +62,8 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
       tree.watcher.close();
       await endTree(tree.root, tree.pids);
     },
-    handle(tree, steps) {
-      const streams = new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])]));
-      const defaulted = steps.flatMap((step) => step.handle?.defaultedFds ?? []);
-      const pagesLoaded = steps.find((step) => step.handle?.pagesLoaded)?.handle?.pagesLoaded;
-      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaulted, pagesLoaded);
+    handle(tree, { streams, defaultedFds, pagesLoaded }) {
+      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaultedFds, pagesLoaded);
     },
     async finish() {
       // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
 import { digestFiles, type FileDigest, PAGES_FILE, recordedDigest } from './digest.js';
-import { ALGORITHM_NAMES, type DigestAlgorithm } from './hasher.js';
+import { ALGORITHM_NAMES } from './hasher.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
 import { assertTrustedImagesDir } from './trust.js';
@@ -73,22 +73,27 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     if (!info.isFile()) throw tampered(dir, name, 'is not a regular file');
     if (info.size !== expected.size) throw tampered(dir, name, `has ${info.size} bytes, ${expected.size} were written`);
   }
-  const hashed = listed.filter(([, expected]) => recordedDigest(expected)).map(([name]) => name);
+  // The files with a digest, each hashed again with the algorithm its entry names.
+  const recorded = new Map(
+    listed.flatMap(([name, entry]) => {
+      const digest = recordedDigest(entry);
+      return digest ? [[name, { ...digest, size: entry.size }] as const] : [];
+    }),
+  );
+  const hashed = [...recorded.keys()];
   const pages = hashed.filter((name) => PAGES_FILE.test(name));
   // Small page data is hashed at once (a millisecond): deferring costs a stopped restore more.
   const worthDeferring = pages.reduce((total, name) => total + (stats.get(name)?.size ?? 0), 0) > DEFER_FROM;
   const deferred = options.deferPages && worthDeferring ? pages : [];
   const now = hashed.filter((name) => !deferred.includes(name));
   const sizeOf = (name: string) => stats.get(name)?.size ?? 0;
-  // Each file is hashed with the algorithm its entry names (hashed lists only entries that name one).
-  const algorithmOf = (name: string) =>
-    (recordedDigest(manifest.files[name] as FileDigest) as { algorithm: DigestAlgorithm }).algorithm;
+  const algorithmOf = (name: string) => recorded.get(name)?.algorithm ?? 'blake3';
   const compare = (digests: Map<string, FileDigest>): number => {
     let bytes = 0;
     for (const [name, actual] of digests) {
-      const expected = recordedDigest(manifest.files[name] ?? { size: -1 });
+      const expected = recorded.get(name);
       bytes += actual.size;
-      if (!expected || actual.size !== sizeOf(name) || actual[expected.algorithm] !== expected.hex) {
+      if (!expected || actual.size !== expected.size || actual[expected.algorithm] !== expected.hex) {
         throw tampered(dir, name, `does not match its ${ALGORITHM_NAMES[expected?.algorithm ?? 'blake3']} digest`);
       }
     }

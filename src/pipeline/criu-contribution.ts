@@ -1,4 +1,7 @@
-// The steps' CRIU contributions as one (the simulator reads the same inherited fds).
+// The steps' contributions as one: to CRIU's options (the simulator reads the same inherited fds)
+// and to the handle.
+import type { Socket } from 'node:net';
+import type { DefaultedFd } from '../fds/outside-defaults.js';
 import type { CriuContribution, RestoreStep } from './restore-phases.js';
 
 const FLAGS = ['shellJob', 'tcpEstablished', 'fileLocks', 'extUnixSk', 'skipFileRwxCheck', 'lazyPages'] as const;
@@ -20,4 +23,19 @@ export function mergeCriu(steps: readonly RestoreStep[]): Required<CriuContribut
     for (const flag of FLAGS) merged[flag] ||= criu[flag] ?? false;
   }
   return merged;
+}
+
+/** The handle's part of every step. */
+export interface MergedHandle {
+  streams: Map<number, Socket>;
+  defaultedFds: DefaultedFd[];
+  pagesLoaded: Promise<void> | undefined;
+}
+
+export function mergeHandle(steps: readonly RestoreStep[]): MergedHandle {
+  return {
+    streams: new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])])),
+    defaultedFds: steps.flatMap((step) => step.handle?.defaultedFds ?? []),
+    pagesLoaded: steps.find((step) => step.handle?.pagesLoaded)?.handle?.pagesLoaded,
+  };
 }

@@ -2,6 +2,7 @@
 // failure handling and cleanup in one place. What differs between backends (how the tree is made
 // and resumed) is the execution it is given.
 import type { RestoredProcess } from '../types.js';
+import { type MergedHandle, mergeHandle } from './criu-contribution.js';
 import type { PlannedSteps, RestoreConcern, RestoreContext, RestoredTree, RestoreStep } from './restore-phases.js';
 
 /** How one backend makes, resumes and ends a tree; the runner decides when. */
@@ -14,8 +15,8 @@ export interface RestoreExecution<Tree extends RestoredTree> {
   resume(tree: Tree, keepStopped: readonly number[]): void | Promise<void>;
   /** Ends a tree that must not live on. */
   end(tree: Tree): Promise<void>;
-  /** The caller's handle on the running tree. */
-  handle(tree: Tree, steps: readonly RestoreStep[]): RestoredProcess;
+  /** The caller's handle on the running tree, with what the steps contribute to it. */
+  handle(tree: Tree, contributed: MergedHandle): RestoredProcess;
   /** Last, whatever happened: the execution's own cleanup (a copy of the images, a work dir). */
   finish(succeeded: boolean): Promise<void>;
 }
@@ -45,7 +46,7 @@ export async function runRestore<Tree extends RestoredTree>(
     try {
       for (const step of steps()) await step.whileStopped?.(tree);
       if (stopped) await execution.resume(tree, await keptStopped(steps(), () => execution.stoppedAtCheckpoint(tree)));
-      handle = execution.handle(tree, steps());
+      handle = execution.handle(tree, mergeHandle(steps()));
     } catch (error) {
       await execution.end(tree);
       throw error;

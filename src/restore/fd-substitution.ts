@@ -14,7 +14,7 @@ export interface FdStep extends RestoreStep {
 }
 
 /** The fd step among the planned ones (there is one in every restore). */
-export function fdStepOf(planned: PlannedSteps): FdStep | undefined {
+export function fdStepOf(planned: PlannedSteps | readonly RestoreStep[]): FdStep | undefined {
   return [...planned.values()].find((step): step is FdStep => 'substitution' in step);
 }
 

@@ -3,6 +3,7 @@ import { closeSync, fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { loadNative, type ProcessWatcher } from '../native.js';
+import { spawnCriu } from './spawn-criu.js';
 import { killSocketHolders } from './stragglers.js';
 import type { PacketTransport } from './transport.js';
 
@@ -55,11 +56,7 @@ export class SwrkSession {
     );
   }
 
-  /**
-   * Starts `criu swrk 3` with the native posix_spawn (native/spawn_fds.h: a fork of this process,
-   * as child_process does, cost ~12 ms here, about a sixth of a small checkpoint). Rejects if
-   * CRIU cannot be started at all, with the system error Node's spawn would give.
-   */
+  /** Starts `criu swrk 3` (spawn-criu.ts). Rejects if CRIU cannot be started at all. */
   static async start(criuPath: string, options: SwrkOptions = {}): Promise<SwrkSession> {
     const native = loadNative();
     const [socket, childEnd] = native.seqpacketPair();
@@ -67,20 +64,13 @@ export class SwrkSession {
     // Identifies CRIU's end later, to find helpers still holding it after a crash.
     const socketInode = fstatSync(childEnd).ino;
     let watcher: ProcessWatcher;
-    let pid: number | undefined;
     try {
-      pid = native.spawnWithFds(
-        criuPath,
-        [criuPath, 'swrk', String(SWRK_SOCKET_FD)],
-        [-1, -1, stderrWrite, childEnd, ...(options.inheritFds ?? [])],
-      );
-      watcher = native.watchProcess(pid);
+      const fds = [-1, -1, stderrWrite, childEnd, ...(options.inheritFds ?? [])];
+      watcher = spawnCriu(criuPath, ['swrk', String(SWRK_SOCKET_FD)], fds);
     } catch (error) {
-      // Started but not watchable (out of fds): stopped rather than left running unwatched.
-      if (pid !== undefined) process.kill(pid, 'SIGKILL');
       socket.close();
       closeSync(stderrRead);
-      throw Object.assign(error as Error, { path: criuPath, spawnargs: ['swrk', String(SWRK_SOCKET_FD)] });
+      throw error;
     } finally {
       // The child has its copies now; ours would keep the socket and the pipe open after CRIU exits.
       closeSync(childEnd);

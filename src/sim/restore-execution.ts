@@ -6,7 +6,7 @@ import { CriuError } from '../errors.js';
 import { mergeCriu } from '../pipeline/criu-contribution.js';
 import type { RestoreContext, RestoredTree, RestoreStep } from '../pipeline/restore-phases.js';
 import type { RestoreExecution } from '../pipeline/run-restore.js';
-import type { FdStep } from '../restore/fd-substitution.js';
+import { type FdStep, fdStepOf } from '../restore/fd-substitution.js';
 import { OperationGuard } from './guard.js';
 import { hostFile } from './host-file.js';
 import type { SimFile, SimRegion } from './model.js';
@@ -22,8 +22,7 @@ interface SimTree extends RestoredTree {
   readonly processes: readonly SimProcess[];
 }
 
-const stepWith = <S extends RestoreStep>(steps: readonly RestoreStep[], key: string) =>
-  steps.find((step) => key in step) as S;
+const isTasksStep = (step: RestoreStep): step is SimTasksStep => 'tasks' in step;
 
 export function simExecution(world: SimWorld, context: RestoreContext, pipes: SimPipes): RestoreExecution<SimTree> {
   const { options, checkpoint } = context;
@@ -41,8 +40,8 @@ export function simExecution(world: SimWorld, context: RestoreContext, pipes: Si
   };
   return {
     async start(steps, stopped) {
-      const { tasks, regions } = stepWith<SimTasksStep>(steps, 'tasks');
-      const plan = stepWith<FdStep>(steps, 'substitution').substitution;
+      const { tasks, regions } = steps.find(isTasksStep) as SimTasksStep;
+      const plan = (fdStepOf(steps) as FdStep).substitution;
       const { inheritFds } = mergeCriu(steps);
       const table = checkpoint.manifest?.fds ?? [];
       await guard.notify('pre-restore', undefined);
@@ -113,10 +112,8 @@ export function simExecution(world: SimWorld, context: RestoreContext, pipes: Si
     async end() {
       for (const proc of [...created].reverse()) proc.kill('SIGKILL');
     },
-    handle(tree, steps) {
-      const streams = new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])]));
-      const defaulted = steps.flatMap((step) => step.handle?.defaultedFds ?? []);
-      return new SimRestoredProcess(tree.processes[0] as SimProcess, [...tree.pids], streams, [...defaulted]);
+    handle(tree, { streams, defaultedFds }) {
+      return new SimRestoredProcess(tree.processes[0] as SimProcess, [...tree.pids], streams, defaultedFds);
     },
     async finish(succeeded) {
       guard.dispose();
