@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Provisions a working CRIU (>= 4.1): reuses one that passes `criu check`, otherwise builds
-# Debian's newest source package into the project-local .criu/ without touching apt's config.
-# The source tarball is kept in .criu/src/ (CRIU's own zdtm tests are built from it).
+# Debian's newest source package into DEST without touching apt's config: $NODE_CRIU_HOME if set,
+# else the project's .criu/ in node-criu's own git clone, else the per-user cache
+# ($XDG_CACHE_HOME/node-criu or ~/.cache/node-criu), which a consumer's next `npm ci` leaves alone.
+# The source tarball is kept in DEST/src/ (CRIU's own zdtm tests are built from it).
 #   install-criu.sh           provision CRIU, print the path of the binary
-#   install-criu.sh --source  make sure the source tarball is in .criu/src/ (downloading only it
+#   install-criu.sh --source  make sure the source tarball is in DEST/src/ (downloading only it
 #                             when it is missing), print its path
 set -euo pipefail
 
@@ -12,7 +14,7 @@ case "${1:-}" in
 "") ;;
 --source) mode=source ;;
 -h | --help)
-  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 *)
@@ -24,7 +26,16 @@ esac
 MIN_MAJOR=4
 MIN_MINOR=1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dest="${NODE_CRIU_HOME:-$root/.criu}"
+# src/criu/locate.ts looks in the same places (criuHomes), before PATH.
+if [ -n "${NODE_CRIU_HOME:-}" ]; then
+  dest=$NODE_CRIU_HOME
+elif [ -e "$root/.git" ]; then
+  dest=$root/.criu
+else
+  cache=${XDG_CACHE_HOME:-}
+  [[ $cache == /* ]] || cache=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache
+  dest=$cache/node-criu
+fi
 suite="${CRIU_SOURCE_SUITE:-sid}"
 
 say() { echo "install-criu: $*" >&2; }
@@ -85,7 +96,8 @@ fi
 
 # --- Download (and build) from source ----------------------------------------------------
 [ "$(id -u)" = 0 ] || [ "$mode" = source ] || fail "no usable CRIU >= $MIN_MAJOR.$MIN_MINOR found and building one needs root.
-  Run 'sudo npm run setup', or install CRIU >= $MIN_MAJOR.$MIN_MINOR yourself and set CRIU_BIN=/path/to/criu."
+  Run it as root ('sudo npx node-criu install-criu'; in node-criu's clone 'sudo npm run setup'),
+  or install CRIU >= $MIN_MAJOR.$MIN_MINOR yourself and set CRIU_BIN=/path/to/criu."
 command -v apt-get >/dev/null && [ -r /etc/os-release ] || fail "this is not a Debian/Ubuntu system (no apt-get).
   Install CRIU >= $MIN_MAJOR.$MIN_MINOR from your distribution or from source and set CRIU_BIN=/path/to/criu."
 # shellcheck source=/dev/null

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNative } from './native-build.mjs';
 import { provisionNode, TESTED_LINES } from './provision-node.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -51,13 +52,13 @@ if (newest(['src', 'test', 'tsconfig.json']) > mtime('dist/.built')) {
 // 3. The native addon (Linux only: the simulator never needs it).
 if (process.platform === 'linux' && process.env.NODE_CRIU_BACKEND !== 'sim') {
   if (newest(['native', 'binding.gyp']) > mtime('build/Release/node_criu.node')) {
-    // Build against the running Node's own headers when it ships them (a distro Node does): run
-    // outside npm, node-gyp would otherwise try to download them, which fails offline.
-    const prefix = join(process.execPath, '../..');
-    const nodedir =
-      process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include/node/node_version.h')) ? prefix : undefined);
-    const gyp = ['node_modules/node-gyp/bin/node-gyp.js', 'rebuild', '--silent'];
-    run('node', nodedir ? [...gyp, `--nodedir=${nodedir}`] : gyp, 'building the native addon');
+    // With -Werror: a new warning fails the project's own builds (users' builds keep it a warning).
+    say('building the native addon');
+    const r = buildNative({ werror: true, silent: true });
+    if (r.status !== 0) {
+      console.error(`setup: failed: node-gyp (exit ${r.status ?? r.signal})`);
+      process.exit(r.status || 1);
+    }
   }
   // 4. CRIU: reused when it works, built from Debian's source package otherwise.
   if (process.getuid?.() === 0) {

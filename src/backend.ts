@@ -59,10 +59,12 @@ export const CAPABILITIES: Readonly<Record<BackendName, ReadonlySet<Capability>>
  *   problem with a `code`, a `message` and a `fix`.
  * - **checkpoint(pid)**: writes CRIU-format images (inventory, pstree, core-, mm-, pagemap- and
  *   pages-, ids-, fdinfo-, files ...) plus the manifest (`node-criu.json`, written last) into a
- *   new or empty private dir, and returns the tree, the fd table and the shared mappings. Without
- *   `leaveRunning` the tree is killed once dumped. Fds whose other end is outside the tree are
- *   left out by themselves; `leaveOut` advice naming an fd the tree lacks is an error. On any
- *   failure or abort the tree keeps running as it was and the images written so far are removed.
+ *   new or empty private dir, and returns the tree, the fd table, the shared mappings, what a
+ *   restore will need (`needs`, by the restore's own rules) and `remove()` (exactly what it
+ *   wrote). Without `leaveRunning` the tree is killed once dumped. Fds whose other end is outside
+ *   the tree are left out by themselves; `leaveOut` advice naming an fd the tree lacks is an
+ *   error. On any failure or abort the tree keeps running as it was and the images written so far
+ *   are removed.
  * - **restore(dir)**: verifies the images against the manifest (unless `verify: false`), checks
  *   every fd substitution against the fd table before anything runs, waits (bounded by
  *   `pidWaitTimeout`) for the image's pids to be free, and returns a {@link RestoredProcess}:
@@ -83,6 +85,7 @@ export const CAPABILITIES: Readonly<Record<BackendName, ReadonlySet<Capability>>
  * - never blocks the event loop, never loads the native addon unless it is the CRIU backend.
  */
 export interface Backend {
+  /** `'criu'` or `'sim'`: what the `backend` option and NODE_CRIU_BACKEND call it. */
   readonly name: BackendName;
   /** Whether this backend can work here, and if not, what to do about it. Never throws for problems. */
   check(options?: CheckOptions): Promise<CheckResult>;

@@ -168,6 +168,7 @@ export async function check(options?: CheckOptions): Promise<BackendCheckResult>
       criuPath: undefined,
       features: undefined,
       problems: [{ code: error.code, message: error.message, fix: "Use backend 'sim' here." }],
+      unavailable: [],
       selection: { requested, chosen: 'criu', reason: 'real CRIU was asked for' },
     };
   }

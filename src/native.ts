@@ -31,7 +31,7 @@ function adapt(raw: RawBinding): NativeAddon {
 
 let loaded: NativeAddon | undefined;
 
-/** Loads build/Release/node_criu.node lazily on first call (only the CRIU backend calls it; a simulator backend never does). If missing, throw ONE Error (code 'NATIVE_ADDON_MISSING') listing every path tried and saying how to build it (`npm run build:native`, needs python3, make, g++). */
+/** Loads node_criu.node (a build of this machine, else the package's prebuild) lazily on first call (only the CRIU backend calls it; a simulator backend never does). If missing, throw ONE Error (code 'NATIVE_ADDON_MISSING') listing every path tried and saying how to build it (`npm rebuild node-criu`, needs python3, make, g++). */
 export function loadNative(): NativeAddon {
   // A failure is not cached: after a build, the next call finds the addon.
   loaded ??= adapt(loadBinding());

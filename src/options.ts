@@ -1,5 +1,7 @@
 // Validates every option of every operation in one place, catching misspellings early.
+import { didYouMean } from './did-you-mean.js';
 import { OUTSIDE_FDS_MODES } from './fds/outside-defaults.js';
+import { assertFdSubstitutions } from './fds/substitute-form.js';
 import type { CheckOptions, CheckpointOptions, RestoreOptions } from './types.js';
 
 type Check = (value: unknown, name: string) => void;
@@ -161,6 +163,7 @@ export const CHECK_OPTIONS = { ...common };
 export const CHECKPOINT_OPTIONS = {
   ...operation,
   imagesDir: string,
+  parent: string,
   leaveRunning: boolean,
   shellJob: boolean,
   tcpEstablished: boolean,
@@ -204,34 +207,11 @@ export const RESTORE_OPTIONS = {
       if (typeof sub !== 'number') string(sub, `${n}['${path}']`);
     }
   },
-  fds: (v: unknown, n: string) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(n, 'an object { [fd]: substitute }', v);
-    for (const key of Object.keys(v)) fdNumber(Number(key), `${n} key '${key}'`);
-  },
+  fds: assertFdSubstitutions,
 };
 
-/** Edit distance, for "did you mean" on misspelt option names. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
-}
-
 function unknown(name: string, known: Iterable<string>): never {
-  const leaf = name.slice(name.lastIndexOf('.') + 1);
-  const best = [...known]
-    .map((k) => ({ k, d: distance(leaf.toLowerCase(), k.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d)[0];
-  const hint = best && best.d <= 3 ? ` Did you mean '${best.k}'?` : '';
-  throw new TypeError(`Unknown option '${name}'.${hint}`);
+  throw new TypeError(`Unknown option '${name}'.${didYouMean(name.slice(name.lastIndexOf('.') + 1), known)}`);
 }
 
 function validateShape(

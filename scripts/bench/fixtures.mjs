@@ -10,6 +10,7 @@ import { spawn } from '../../dist/src/index.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCES = {
   memhog: join(ROOT, 'test/fixtures/memhog.c'),
+  series: join(ROOT, 'test/fixtures/series-victim.c'),
   tree: join(ROOT, 'scripts/bench/fixtures/bench-tree.c'),
   bandwidth: join(ROOT, 'scripts/bench/fixtures/bench-bandwidth.c'),
   sysv: join(ROOT, 'scripts/bench/fixtures/bench-sysv.c'),

@@ -1,6 +1,7 @@
 // Human-readable output of the CLI (the --json output is the library's objects as they are).
 import { capabilitiesOf } from '../backend.js';
 import type { Checkpoint, CheckResult } from '../types.js';
+import { needLines } from './needs-output.js';
 
 /** Prints `value` as JSON under --json, else runs the human-readable printer. */
 export function emit(json: boolean | undefined, value: unknown, human: () => void): void {
@@ -20,6 +21,7 @@ export function printCheck(result: CheckResult): void {
     console.log('note:     the simulator checkpoints only its own simulated processes, never a real pid');
   }
   for (const p of result.problems) console.log(`problem:  [${p.code}] ${p.message}\n          fix: ${p.fix}`);
+  for (const u of result.unavailable) console.log(`no ${u.feature}: ${u.message}\n          fix: ${u.fix}`);
 }
 
 export function printCheckpoint(cp: Checkpoint): void {
@@ -36,4 +38,7 @@ export function printCheckpoint(cp: Checkpoint): void {
     );
   }
   console.log(`log:      ${cp.logPath}`);
+  const needs = needLines(cp.needs);
+  if (needs.length === 0) console.log('restore:  needs no substitute');
+  else for (const [i, line] of needs.entries()) console.log(`${i === 0 ? 'restore: ' : '         '} ${line}`);
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { DefaultedFd } from '../fds/outside-defaults.js';
 import { type FdSubstitute, restore } from '../index.js';
 import { common, commonOptions } from './common-flags.js';
+import { parseFdFlag } from './fd-flag.js';
 import { integerArg } from './integer-arg.js';
 import { emit } from './output.js';
 import { shmSubstitutes, sysvRestoreFlags } from './sysv-flags.js';
@@ -43,13 +44,9 @@ export async function cmdRestore(args: string[]): Promise<number> {
     inheritFds[pair.slice(0, at)] = integerArg(pair.slice(at + 1), '--inherit-fd FD') as number;
   }
   const fds: Record<number, FdSubstitute | Record<number, FdSubstitute>> = {};
-  for (const pair of values.fd ?? []) {
-    const m = /^(?:(\d+):)?(\d+)=(.+)$/.exec(pair);
-    if (!m?.[2] || !m[3]) throw new UsageError(`--fd takes [PID:]N=pipe|inherit|null|FD|PATH, got '${pair}'.`);
-    const sub = /^\d+$/.test(m[3]) ? Number(m[3]) : m[3];
-    if (m[1] === undefined) fds[Number(m[2])] = sub;
-    else
-      fds[Number(m[1])] = { ...(fds[Number(m[1])] as Record<number, FdSubstitute> | undefined), [Number(m[2])]: sub };
+  for (const { pid, fd, substitute } of (values.fd ?? []).map(parseFdFlag)) {
+    if (pid === undefined) fds[fd] = substitute;
+    else fds[pid] = { ...(fds[pid] as Record<number, FdSubstitute> | undefined), [fd]: substitute };
   }
   const shm = await shmSubstitutes(values.shm ?? []);
   const joinNs = (values['join-ns'] ?? []).map((value) => {
@@ -82,7 +79,13 @@ export async function cmdRestore(args: string[]): Promise<number> {
     restored.unref();
     for (const stream of restored.stdio) stream?.destroy();
     // The tree runs already; its pages come from our lazy-pages daemon, which must not be orphaned.
-    await restored.pagesLoaded;
+    const lazy = await restored.pagesLoaded;
+    if (lazy) {
+      const eager = lazy.eager.map((e) => `${e.pages} ${e.kind}`).join(', ') || 'none';
+      process.stderr.write(
+        `node-criu: all pages in: ${lazy.pages} lazy (${lazy.onFault} on fault, ${lazy.inBackground} in the background); restored eagerly: ${eager}\n`,
+      );
+    }
     return 0;
   }
   // 'pipe' substitutes: relay the restored process's output to ours, and our stdin to it.

@@ -4,9 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
+import { BUILD_NATIVE, BUILD_TOOLS, INSTALL_CRIU } from '../fix-hints.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import { CriuRpcClient, criuOptions } from '../rpc/client.js';
-import type { CheckOptions, CheckResult, Problem } from '../types.js';
+import type { CheckOptions, CheckResult, FeatureProblem, Problem } from '../types.js';
 import { locateCriu } from './locate.js';
 import { LOG_LEVEL, meaningfulErrors, readLogErrors } from './log.js';
 import { privilegeProblems } from './privileges.js';
@@ -16,7 +17,7 @@ function problemFrom(error: unknown): Problem {
   if (error instanceof CriuError) {
     const fix =
       error.code === 'CRIU_NOT_FOUND' || error.code === 'CRIU_TOO_OLD'
-        ? "Run 'npm run install-criu' (root, Debian/Ubuntu), or install CRIU >= 4.1 and set CRIU_BIN."
+        ? `Run '${INSTALL_CRIU}' (as root, on Debian/Ubuntu), or install CRIU >= 4.1 and set CRIU_BIN.`
         : 'See the message.';
     return { code: error.code, message: error.message, fix };
   }
@@ -25,11 +26,19 @@ function problemFrom(error: unknown): Problem {
     return {
       code: 'UNSUPPORTED',
       message: e.message ?? 'native addon missing',
-      fix: "Run 'npm run build:native' (needs python3, make and g++).",
+      fix: `Run '${BUILD_NATIVE}' in the project that installed node-criu (needs ${BUILD_TOOLS}).`,
     };
   }
   return { code: 'UNSUPPORTED', message: String(e.message ?? error), fix: 'See the message.' };
 }
+
+/** CRIU's FEATURE_CHECK found no usable userfaultfd (criu/uffd.c: uffd_open fails). */
+const LAZY_PAGES_UNAVAILABLE: FeatureProblem = {
+  feature: 'lazyPages',
+  message:
+    "Lazy restore cannot work here: CRIU cannot open a userfaultfd (a kernel without CONFIG_USERFAULTFD, or a seccomp profile, such as a container runtime's default one, that blocks the userfaultfd system call).",
+  fix: 'Run on a kernel with CONFIG_USERFAULTFD=y and allow userfaultfd in the seccomp profile (docker: --security-opt seccomp=PROFILE with userfaultfd allowed); meanwhile restore without lazyPages.',
+};
 
 export async function criuCheck(options: CheckOptions): Promise<CheckResult> {
   const result: CheckResult = {
@@ -39,6 +48,7 @@ export async function criuCheck(options: CheckOptions): Promise<CheckResult> {
     criuPath: undefined,
     features: undefined,
     problems: [],
+    unavailable: [],
   };
   const privileges = privilegeProblems();
   result.problems.push(...privileges);
@@ -59,12 +69,13 @@ export async function criuCheck(options: CheckOptions): Promise<CheckResult> {
       result.problems.push({
         code: 'CRIU_TOO_OLD',
         message: `CRIU ${result.version} is older than ${MIN_VERSION.major}.${MIN_VERSION.minor}.`,
-        fix: "Run 'npm run install-criu', or install CRIU >= 4.1 and set CRIU_BIN.",
+        fix: `Run '${INSTALL_CRIU}' (as root, on Debian/Ubuntu), or install CRIU >= 4.1 and set CRIU_BIN.`,
       });
       return result;
     }
     const features = await client.featureCheck();
     result.features = { memTrack: features.memTrack, lazyPages: features.lazyPages, pidfdStore: features.pidfdStore };
+    if (!features.lazyPages) result.unavailable.push(LAZY_PAGES_UNAVAILABLE);
     // `criu check` itself fails without the privileges: their problem says it better.
     if (privileges.length === 0) {
       const failure = await kernelCheck(client);

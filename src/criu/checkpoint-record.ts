@@ -1,14 +1,18 @@
 // The end of a checkpoint: the steps' records gathered into the manifest (written last: it marks
 // the checkpoint complete) and into the Checkpoint returned.
+import { withRemoval } from '../checkpoint-removal.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
 import { recordedDumpOptions, recordManifest } from '../integrity/record.js';
 import type { CheckpointContext, CheckpointRecord, CheckpointStep } from '../pipeline/checkpoint-phases.js';
+import { restoreNeeds } from '../restore-needs.js';
 import type { Checkpoint } from '../types.js';
 import { verifiedVersion } from './runtime.js';
 
 interface Where {
   imagesDir: string;
+  /** node-criu made the dir: removing the checkpoint removes it. */
+  created: boolean;
   logPath: string;
   criuPath: string;
 }
@@ -16,7 +20,7 @@ interface Where {
 export async function recordCheckpoint(
   { pid, options, leftRunning }: CheckpointContext,
   steps: readonly CheckpointStep[],
-  { imagesDir, logPath, criuPath }: Where,
+  { imagesDir, created, logPath, criuPath }: Where,
 ): Promise<Checkpoint> {
   // Each step records its own members; no two record the same one.
   const parts: CheckpointRecord = Object.assign({}, ...(await Promise.all(steps.map((step) => step.record?.()))));
@@ -33,11 +37,13 @@ export async function recordCheckpoint(
     dumpOptions: recordedDumpOptions(options),
     fds,
     mappings,
+    ...(parts.ipc ? { ipc: parts.ipc } : {}),
     ...(parts.sysv ? { sysv: parts.sysv } : {}),
+    ...(parts.parent ? { parent: parts.parent } : {}),
     digest: parts.digests !== undefined,
     followed: parts.digests?.followed,
   });
-  return {
+  const result = {
     imagesDir,
     pid,
     pids,
@@ -45,8 +51,19 @@ export async function recordCheckpoint(
     leftRunning,
     fds,
     mappings,
+    needs: restoreNeeds(pid, fds, mappings, parts.sysvResult?.contentsLeftOut),
     stats: await readDumpStats(imagesDir),
     logPath,
     ...(parts.sysvResult ? { sysv: parts.sysvResult } : {}),
+    ...(parts.parent
+      ? {
+          parent: {
+            link: parts.parent.link,
+            pagesInParent: parts.parent.pagesInParent,
+            pagesDumped: parts.parent.pagesDumped,
+          },
+        }
+      : {}),
   };
+  return withRemoval(result, imagesDir, created);
 }

@@ -42,7 +42,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
       const step = await concern.begin(context, begun);
       if (step) begun.set(concern, step);
     }
-    const imagesDir = await prepareImagesDir(options.imagesDir);
+    const { path: imagesDir, created } = await prepareImagesDir(options.imagesDir);
     const logPath = join(imagesDir, DUMP_LOG);
     let failure: CriuError | undefined;
     try {
@@ -65,7 +65,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
     }
     await livesOn;
     for (const step of steps()) await step.finishImages?.(imagesDir);
-    return await recordCheckpoint(context, steps(), { imagesDir, logPath, criuPath: client.criuPath });
+    return await recordCheckpoint(context, steps(), { imagesDir, created, logPath, criuPath: client.criuPath });
   } finally {
     // Nothing returns with CRIU still around, or with a step still holding anything.
     await release();

@@ -7,20 +7,27 @@ import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { INCOMPLETE_MARKER, incompleteError, markIncomplete } from '../integrity/incomplete.js';
 
+/** The dir a checkpoint is written to, and whether node-criu made it (its removal then removes the dir). */
+export interface PreparedImagesDir {
+  path: string;
+  created: boolean;
+}
+
 /**
  * A new private dir, or the caller's (created 0700 if missing; it must be empty), marked
  * incomplete until the checkpoint's manifest is written.
  */
-export async function prepareImagesDir(requested: string | undefined): Promise<string> {
+export async function prepareImagesDir(requested: string | undefined): Promise<PreparedImagesDir> {
   // A handful of calls the kernel answers in microseconds: synchronous (see fs/flat-dir.ts).
   if (requested === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'node-criu-'));
     markIncomplete(dir);
-    return dir;
+    return { path: dir, created: true };
   }
   let entries: string[];
+  let created: boolean;
   try {
-    mkdirSync(requested, { recursive: true, mode: 0o700 });
+    created = mkdirSync(requested, { recursive: true, mode: 0o700 }) !== undefined;
     entries = readdirSync(requested);
   } catch (error) {
     throw unusableDir(requested, error);
@@ -39,7 +46,7 @@ export async function prepareImagesDir(requested: string | undefined): Promise<s
   } catch (error) {
     throw unusableDir(requested, error);
   }
-  return requested;
+  return { path: requested, created };
 }
 
 /** Why the caller's images dir cannot be made or read, as INVALID_IMAGES with what to do. */

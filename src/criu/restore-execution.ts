@@ -62,8 +62,8 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
       tree.watcher.close();
       await endTree(tree.root, tree.pids);
     },
-    handle(tree, { streams, defaultedFds, pagesLoaded }) {
-      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaultedFds, pagesLoaded);
+    handle(tree, { streams, defaultedFds, pagesLoaded, channel }) {
+      return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaultedFds, pagesLoaded, channel);
     },
     async finish() {
       // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.

@@ -5,7 +5,7 @@ import { ImageSet as InspectedImages } from '../inspect/image-set.js';
 import { readTasks, taskState } from '../inspect/tasks.js';
 import { innermostPid } from '../launch/namespace-init.js';
 import { loadNative } from '../native.js';
-import { signalNumber } from './restored-process.js';
+import { signalNumber } from '../process/signals.js';
 
 /**
  * The host pids (of `all`, the restored tree) of the tasks the images say were stopped at

@@ -1,5 +1,6 @@
 // A usable CRIU for an operation: located, new enough, and remembered per binary.
 import { CriuError, type CriuOperation } from '../errors.js';
+import { INSTALL_CRIU } from '../fix-hints.js';
 import { CriuRpcClient } from '../rpc/client.js';
 import { locateCriu } from './locate.js';
 
@@ -24,7 +25,7 @@ async function verify(client: CriuRpcClient, operation: CriuOperation): Promise<
   if (!isSupportedVersion(version)) {
     throw new CriuError(
       'CRIU_TOO_OLD',
-      `CRIU ${text} at ${client.criuPath} is too old (need >= ${MIN_VERSION.major}.${MIN_VERSION.minor}; 3.17 fails on current kernels with "Unexpected rt vDSO area bounds"). Run 'npm run install-criu'.`,
+      `CRIU ${text} at ${client.criuPath} is too old (need >= ${MIN_VERSION.major}.${MIN_VERSION.minor}; 3.17 fails on current kernels with "Unexpected rt vDSO area bounds"). Run '${INSTALL_CRIU}'.`,
       { operation },
     );
   }

@@ -1,7 +1,8 @@
 // What the fds left out only because their other end was outside the tree become when a restore
 // names no substitute for them: raw `criu restore` restores such a process without flags, so must we.
 import { type FdEntry, leftOutBy } from './fd-entry.js';
-import { type FdSubstitute, type FdSubstitutions, flatten, isSubstitute } from './substitute.js';
+import { flatten } from './substitute.js';
+import { type FdSubstitute, type FdSubstitutions, isSubstitute } from './substitute-form.js';
 
 /**
  * - `'pipe'` (default): the root's fds get a new pipe (a socketpair for a socket, a pty for a
@@ -19,9 +20,11 @@ export const OUTSIDE_FDS_MODES: readonly OutsideFdsMode[] = ['pipe', 'criu'];
 export interface DefaultedFd {
   /** The task's pid in the checkpoint's fd table (the host pid it had at checkpoint). */
   pid: number;
+  /** Its number in that task. */
   fd: number;
   /** Whether it is the root's fd (substituted by `fds: { [fd]: sub }`). */
   root: boolean;
+  /** What it was at checkpoint (a unix socket, a pipe, a tty, ...). */
   type: FdEntry['type'];
   /** CRIU's key of the resource (e.g. `pipe:[123]`). */
   key: string;

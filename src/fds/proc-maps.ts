@@ -5,19 +5,27 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
 import { externalKey } from './criu-keys.js';
 
+/** A shared file mapping (POSIX shm in /dev/shm, an mmap'ed file) of one task of a checkpointed tree. */
 export interface MappingEntry {
+  /** The task that has it mapped. */
   pid: number;
   /** The mapped address range, as /proc shows it (hex, e.g. `7f00a000-7f00b000`). */
   range: string;
+  /** The mapped file. */
   path: string;
+  /** The file's inode number. */
   inode: number;
+  /** The mount the file is on: CRIU's key names it. */
   mountId: number;
+  /** Whether the mapping can be written through (shared and writable) or only read. */
   access: 'r' | 'rw';
   /** The mapped file's size and mode at checkpoint: CRIU checks a substitute against both. */
   size: number;
+  /** See `size`: st_mode (type and permission bits). */
   mode: number;
   /** CRIU's key for it when left out (`file[mnt:ino]`), also the inherit key at restore. */
   key: string;
+  /** Left out of the checkpoint by `leaveOutMappings`: restore needs a substitute in `mappings`. */
   leftOut: boolean;
 }
 

@@ -2,27 +2,22 @@
 // checkpoint's fd table first: CRIU silently ignores a key that matches nothing.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
 import tty from 'node:tty';
 import { CriuError } from '../errors.js';
 import { loadNative } from '../native.js';
 import type { AccessMode, FdEntry } from './fd-entry.js';
 import { accessOf } from './proc-fds.js';
+import {
+  assertFdSubstitutions,
+  type FdSubstitute,
+  type FdSubstitutions,
+  isSubstitute,
+  sameSubstitute,
+  streamFd,
+  substitutePath,
+} from './substitute-form.js';
 
-/**
- * What an fd of the restored process becomes:
- * - `'pipe'`: a new pipe (socketpair for a socket, pty for a terminal) whose other end is
- *   exposed as a stream;
- * - `'inherit'`: this process's own fd with the same number;
- * - `'null'`: /dev/null, opened with the original access mode;
- * - a number: an fd of this process;
- * - a string: a path, opened with the original access mode;
- * - a stream or socket that has an fd.
- */
-export type FdSubstitute = 'pipe' | 'inherit' | 'null' | number | string | Readable | Writable;
-
-/** `{ [fd]: sub }` for the root, or `{ [pid]: { [fd]: sub } }` for any task. */
-export type FdSubstitutions = Readonly<Record<number, FdSubstitute | Readonly<Record<number, FdSubstitute>>>>;
+export type { FdSubstitute, FdSubstitutions } from './substitute-form.js';
 
 export interface SubstitutionPlan {
   /** CRIU key -> our fd, for restore's inheritFds. */
@@ -47,22 +42,14 @@ export function invalid(message: string, pid?: number): CriuError {
   return new CriuError('INVALID_SUBSTITUTION', message, { operation: 'restore', pid });
 }
 
-export const isSubstitute = (v: unknown): v is FdSubstitute =>
-  typeof v === 'string' || typeof v === 'number' || streamFd(v) !== undefined;
-
-/** The fd behind a Node stream or socket, if it has one. */
-function streamFd(stream: unknown): number | undefined {
-  const s = stream as { fd?: unknown; _handle?: { fd?: unknown } };
-  const fd = typeof s.fd === 'number' ? s.fd : s._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-}
-
 /** Normalises both table shapes into [pid, fd, substitute] triples. */
 export function flatten(
   root: number,
   subs: FdSubstitutions,
   pids: ReadonlySet<number>,
 ): [number, number, FdSubstitute][] {
+  // Checked here too, not only by the options: a backend may be called directly.
+  assertFdSubstitutions(subs, 'fds');
   const out: [number, number, FdSubstitute][] = [];
   for (const [k, v] of Object.entries(subs)) {
     const n = Number(k);
@@ -143,7 +130,7 @@ export function planSubstitutions(
       }
       // fds sharing one resource (0, 1 and 2 on one terminal) share one substitute, if they were given the same.
       const earlier = byKey.get(entry.key);
-      if (earlier && earlier.sub !== sub) {
+      if (earlier && !sameSubstitute(earlier.sub, sub)) {
         throw invalid(
           `fd ${fd} of pid ${pid} shares ${entry.key} with another substituted fd, but was given a different substitute.`,
           pid,
@@ -200,8 +187,8 @@ function resolve(entry: FdEntry, sub: FdSubstitute, plan: SubstitutionPlan): num
   let fd: number;
   if (sub === 'inherit' || typeof sub === 'number') {
     fd = sub === 'inherit' ? entry.fd : sub;
-  } else if (typeof sub === 'string') {
-    const path = sub === 'null' ? '/dev/null' : sub;
+  } else if (substitutePath(sub) !== undefined) {
+    const path = substitutePath(sub) as string;
     try {
       fd = openSync(path, openFlags(entry.access, sub !== 'null'), 0o600);
     } catch (error) {

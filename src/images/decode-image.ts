@@ -12,6 +12,7 @@ import { headerMagics } from './magic.js';
 import { checkWire } from './wire-check.js';
 import { WireError } from './wire-error.js';
 
+/** One CRIU image file, decoded: its kind, its header and its entries (see decodeImage/encodeImage). */
 export interface DecodedImage {
   /** The name (or path) the image was decoded under: errors name it. */
   file: string;
@@ -24,14 +25,17 @@ export interface DecodedImage {
   id: string | undefined;
   /** The header's magic words as read; [] for raw and unknown files. */
   magics: number[];
+  /** The entries, in file order: protobuf messages, each with the raw payload that follows it, if any. */
   entries: ImageEntry[];
   /** The bytes that are not entries: all of a raw image (pages-*.img, ...) or an unknown file. */
   trailing?: Uint8Array | undefined;
 }
 
+/** How decodeImage/readImage read a file. */
 export interface DecodeOptions {
   /** Decode as this kind of image (an ImageType name) instead of the one the file name says. */
   type?: string;
+  /** Bounds on hostile input, each defaulting to DecodeLimits' own. */
   limits?: Partial<DecodeLimits>;
 }
 

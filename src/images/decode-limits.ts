@@ -1,6 +1,7 @@
 // The bounds decoding keeps to, so that a hostile image costs little time and memory: every one
 // is far above what CRIU writes, and each is checked before anything is allocated for it.
 
+/** Bounds the decoder keeps to, so that a corrupt or hostile image fails with IMAGE_CORRUPT in bounded time and memory. */
 export interface DecodeLimits {
   /** Largest protobuf entry (its length prefix). CRIU's largest are a few hundred KiB. */
   maxEntryBytes: number;

@@ -12,6 +12,14 @@ function sameWords(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((word, i) => word === b[i]);
 }
 
+/**
+ * Encodes an image file: for an image of entries, the header's magics, then each entry's length
+ * prefix, bytes and payload; for a raw or unknown one, `trailing` as it is. A decoded image that
+ * was not edited encodes to its original bytes exactly.
+ * @throws {RangeError} when the result would not read back as the same image: an unknown `type`,
+ *   wrong magics, entries in a raw image, a payload of another size than its message says, an
+ *   image that would end early.
+ */
 export function encodeImage(image: DecodedImage): Uint8Array {
   const type = image.type === undefined ? undefined : imageType(image.type);
   if (image.type !== undefined && type === undefined) throw new RangeError(`Unknown image type ${image.type}.`);

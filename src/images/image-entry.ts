@@ -7,7 +7,9 @@ import { DEFAULT_DECODE_LIMITS } from './decode-limits.js';
 import { imageCorrupt } from './image-error.js';
 import { checkWire } from './wire-check.js';
 
+/** What an ImageEntry is made of (see its members); decodeImage makes them. */
 export interface ImageEntryInit {
+  /** The message type, or undefined for an image kind node-criu keeps undecoded. */
   schema: DescMessage | undefined;
   /** The entry's protobuf bytes (without the u32 length prefix), or a buffer holding them. */
   bytes: Uint8Array;
@@ -16,7 +18,9 @@ export interface ImageEntryInit {
    * offsets rather than a view, which halves what an entry costs until its bytes are asked for.
    */
   start?: number | undefined;
+  /** See `start` (default: the end of `bytes`). */
   end?: number | undefined;
+  /** The raw bytes that follow the entry in the file, for kinds that have them. */
   payload?: Uint8Array | undefined;
   /** Where the entry's length prefix sits in `file`. */
   offset?: number | undefined;
@@ -30,6 +34,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * One entry of a CRIU image: a protobuf message (decoded on first use) and the raw payload that
+ * follows it. It keeps its original bytes, so an image re-encodes byte for byte unless a message
+ * was changed, and fields node-criu's schema does not know survive an edit.
+ */
 export class ImageEntry {
   /** The entry's message type; undefined for an image kind node-criu keeps undecoded. */
   readonly schema: DescMessage | undefined;
@@ -50,6 +59,7 @@ export class ImageEntry {
   /** The message as first decoded, re-encoded: a later encoding that differs means it was changed. */
   #pristine: Uint8Array | undefined;
 
+  /** An entry over existing bytes (as decodeImage makes them); for a new message use ImageEntry.of. */
   constructor(init: ImageEntryInit) {
     this.schema = init.schema;
     this.#source = init.bytes;

@@ -5,19 +5,32 @@ import { readSmallImage } from './codec.js';
 
 /** What CRIU measured while dumping. Times in microseconds. */
 export interface DumpStats {
+  /** Time spent freezing the tree. */
   freezingTimeUs: number;
+  /** How long the tree stayed frozen. */
   frozenTimeUs: number;
+  /** Time spent collecting the tree's memory. */
   memdumpTimeUs: number;
+  /** Time spent writing the page data. */
   memwriteTimeUs: number;
+  /** Pages CRIU looked at. */
   pagesScanned: number;
+  /** Pages CRIU wrote into the images. */
   pagesWritten: number;
+  /**
+   * Pages CRIU itself left in a parent's images (a pre-dump's). node-criu's `parent` option
+   * counts its own references in Checkpoint.parent instead.
+   */
   pagesSkippedParent: number;
 }
 
 /** What CRIU measured while restoring. Times in microseconds. */
 export interface RestoreStats {
+  /** Time spent recreating the tasks (forking). */
   forkingTimeUs: number;
+  /** Time the whole restore took inside CRIU. */
   restoreTimeUs: number;
+  /** Pages CRIU copied into the tree (with lazy pages, only the eager ones). */
   pagesRestored: number;
 }
 

@@ -28,16 +28,21 @@ export interface PageRun {
 }
 
 /** Flags of an entry, also for images older than the flags field (in_parent only). */
-function entryFlags(entry: PagemapEntry): number {
+export function entryFlags(entry: PagemapEntry): number {
   if (entry.flags !== 0) return entry.flags;
   return entry.inParent ? PE_PARENT : PE_PRESENT;
 }
 
 /** The PE_PRESENT runs of a pagemap image's entries, sorted by start. */
 export function presentRuns(entries: readonly PagemapEntry[]): PageRun[] {
+  return runsFlagged(entries, PE_PRESENT);
+}
+
+/** The runs of entries with `flag` (PE_PRESENT, PE_LAZY), sorted by start. */
+function runsFlagged(entries: readonly PagemapEntry[], flag: number): PageRun[] {
   const runs: PageRun[] = [];
   for (const entry of entries) {
-    if ((entryFlags(entry) & PE_PRESENT) === 0) continue;
+    if ((entryFlags(entry) & flag) === 0) continue;
     const pages = entry.nrPages !== 0n ? entry.nrPages : BigInt(entry.compatNrPages);
     if (pages === 0n) continue;
     runs.push({ start: entry.vaddr, end: entry.vaddr + pages * PAGE });
@@ -100,9 +105,11 @@ export async function readMemory(
   if (!mm) return null;
   const pagemap = await images.read(`pagemap-${pid}.img`);
   const head = pagemap?.entries.find((entry) => entry.is(PagemapHeadSchema))?.as(PagemapHeadSchema);
-  const runs = presentRuns(
-    (pagemap?.entries ?? []).filter((entry) => entry.is(PagemapEntrySchema)).map((e) => e.as(PagemapEntrySchema)),
-  );
+  const entries = (pagemap?.entries ?? [])
+    .filter((entry) => entry.is(PagemapEntrySchema))
+    .map((e) => e.as(PagemapEntrySchema));
+  const runs = presentRuns(entries);
+  const lazyRuns = runsFlagged(entries, PE_LAZY);
   const vmas: VmaView[] = [];
   let mapped = 0n;
   const sorted = [...mm.vmas].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
@@ -141,6 +148,7 @@ export async function readMemory(
       shmid,
       presentPages,
       presentBytes: jsonInteger(BigInt(presentPages) * PAGE),
+      lazyPages: pagesIn(lazyRuns, vma.start, vma.end),
       sharedPages,
       status: vma.status,
       flags: vma.flags,

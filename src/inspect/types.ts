@@ -47,6 +47,7 @@ export interface VmaView {
   size: JsonInteger;
   /** Protection as /proc/PID/maps shows it: `r`, `w`, `x` or `-` each, then `s` (shared) or `p`. */
   prot: string;
+  /** What the area is (docs/inspect-json.md gives the rules, first match wins). */
   kind: VmaKind;
   /** The mapped file's path (file and memfd areas: `/memfd:NAME`), else null. */
   path: string | null;
@@ -63,6 +64,12 @@ export interface VmaView {
   presentPages: number;
   /** presentPages * the page size (4096). */
   presentBytes: JsonInteger;
+  /**
+   * Of presentPages, those CRIU marked lazy (PE_LAZY: private anonymous memory, not locked, not
+   * huge pages, not the page at the stack pointer): a lazy restore brings them in on demand and
+   * in the background; every other page is restored before the tree runs.
+   */
+  lazyPages: number;
   /**
    * For areas with a shmid: present pages of the shared object inside this area's window
    * [offset, offset + size) (pagemap-shmem-<shmid>.img); null for other kinds or when that image is absent.
@@ -82,22 +89,28 @@ export interface MemoryView {
   pagesImage: string | null;
   /** Every VMA, in address order. */
   vmas: VmaView[];
+  /** The task's memory summed up. */
   totals: {
+    /** `vmas.length`. */
     vmaCount: number;
     /** Sum of the VMA sizes. */
     mappedBytes: JsonInteger;
     /** Pages of the task's pagemap with PE_PRESENT, in any VMA or none. */
     presentPages: number;
+    /** presentPages * the page size (4096). */
     presentBytes: JsonInteger;
   };
 }
 
 /** One task (process) of the dumped tree. */
 export interface TaskView {
+  /** Its pid (pstree.img). */
   pid: number;
   /** The parent's pid; 0 for the root (CRIU records no parent outside the tree). */
   ppid: number;
+  /** Its process group (pstree.img). */
   pgid: number;
+  /** Its session (pstree.img). */
   sid: number;
   /** Pids of the tasks whose ppid is this one, in pstree order. */
   children: number[];
@@ -107,6 +120,7 @@ export interface TaskView {
   tids: number[];
   /** The command name (comm, at most 15 bytes), or null when core-PID.img is missing. */
   command: string | null;
+  /** Its state at dump time (see TaskState). */
   state: TaskState;
   /** The raw task_state value (1 alive, 2 dead i.e. zombie, 3 stopped, 6 zombie), or null. */
   stateCode: number | null;
@@ -125,14 +139,21 @@ export interface TaskView {
 
 /** A SysV shared memory segment of an IPC namespace (ipcns-shm-ID.img). */
 export interface SysvShmView {
+  /** Its shmid in the namespace. */
   id: number;
+  /** Its key, unsigned 32-bit (0 for IPC_PRIVATE). */
   key: number;
   /** Permission bits and SHM_* mode flags as ipc(2) reports them. */
   mode: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
+  /** Its creator's uid. */
   cuid: number;
+  /** Its creator's gid. */
   cgid: number;
+  /** Its size in bytes. */
   size: JsonInteger;
   /** Present pages in pagemap-shmem-<id>.img, or null when its contents are stored otherwise. */
   presentPages: number | null;
@@ -142,13 +163,21 @@ export interface SysvShmView {
 
 /** A SysV semaphore set (ipcns-sem-ID.img). */
 export interface SysvSemView {
+  /** Its semid in the namespace. */
   id: number;
+  /** Its key, unsigned 32-bit (0 for IPC_PRIVATE). */
   key: number;
+  /** Its ipc mode bits. */
   mode: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
+  /** Its creator's uid. */
   cuid: number;
+  /** Its creator's gid. */
   cgid: number;
+  /** How many semaphores it has. */
   nsems: number;
   /** The semaphores' values, as stored after the entry. */
   values: number[];
@@ -156,12 +185,19 @@ export interface SysvSemView {
 
 /** A SysV message queue (ipcns-msg-ID.img). */
 export interface SysvMsgView {
+  /** Its msqid in the namespace. */
   id: number;
+  /** Its key, unsigned 32-bit (0 for IPC_PRIVATE). */
   key: number;
+  /** Its ipc mode bits. */
   mode: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
+  /** Its creator's uid. */
   cuid: number;
+  /** Its creator's gid. */
   cgid: number;
   /** The queue's byte limit (msg_qbytes). */
   qbytes: number;
@@ -179,13 +215,17 @@ export interface SysvView {
   nsId: number;
   /** The namespace's IPC sysctls (ipcns-var-ID.img), or null. */
   limits: Record<string, JsonInteger | JsonInteger[]> | null;
+  /** Its shared memory segments (ipcns-shm). */
   shm: SysvShmView[];
+  /** Its semaphore sets (ipcns-sem). */
   sem: SysvSemView[];
+  /** Its message queues (ipcns-msg). */
   msg: SysvMsgView[];
 }
 
 /** One namespace used by a task of the tree. */
 export interface NamespaceView {
+  /** The kind of namespace. */
   kind: NamespaceKind;
   /** CRIU's id of it (as in ids-PID.img), not the kernel's inode number. */
   id: number;
@@ -200,6 +240,7 @@ export interface NamespaceView {
   images: string[];
 }
 
+/** The namespaces of the tree: CRIU's own, and every one a task is in. */
 export interface NamespacesView {
   /** The namespace ids of CRIU itself at dump time (inventory root_ids): usually the host's. */
   criu: NamespaceIds | null;
@@ -211,36 +252,59 @@ export interface NamespacesView {
 
 /** CRIU's dump statistics (stats-dump). Times in microseconds. */
 export interface DumpStatsView {
+  /** Time spent freezing the tree. */
   freezingTimeUs: number;
+  /** How long the tree stayed frozen. */
   frozenTimeUs: number;
+  /** Time spent collecting the tree's memory. */
   memdumpTimeUs: number;
+  /** Time spent writing the page data. */
   memwriteTimeUs: number;
+  /** Time spent resolving inotify watches' paths (irmap), or null when not recorded. */
   irmapResolveUs: number | null;
+  /** Pages CRIU looked at. */
   pagesScanned: JsonInteger;
+  /** Pages left in a parent's images (a pre-dump's), not written again. */
   pagesSkippedParent: JsonInteger;
+  /** Pages written into the images. */
   pagesWritten: JsonInteger;
+  /** Pages marked lazy (PE_LAZY): what a lazy restore brings in on demand. */
   pagesLazy: JsonInteger;
+  /** Page pipes CRIU used to collect pages, or null when not recorded. */
   pagePipes: JsonInteger | null;
+  /** Buffers of those page pipes, or null when not recorded. */
   pagePipeBufs: JsonInteger | null;
+  /** Shared memory pages looked at, or null when not recorded. */
   shpagesScanned: JsonInteger | null;
+  /** Shared memory pages left in a parent's images, or null when not recorded. */
   shpagesSkippedParent: JsonInteger | null;
+  /** Shared memory pages written, or null when not recorded. */
   shpagesWritten: JsonInteger | null;
 }
 
 /** CRIU's restore statistics (stats-restore, written into the dir by a restore). Times in microseconds. */
 export interface RestoreStatsView {
+  /** Time spent recreating the tasks (forking). */
   forkingTimeUs: number;
+  /** Time the whole restore took inside CRIU. */
   restoreTimeUs: number;
+  /** Pages compared with the parent task's, to keep the identical ones shared copy-on-write. */
   pagesCompared: JsonInteger;
+  /** Pages left shared copy-on-write with the parent task instead of copied. */
   pagesSkippedCow: JsonInteger;
+  /** Pages copied into the tree, or null when not recorded. */
   pagesRestored: JsonInteger | null;
 }
 
 /** Facts only node-criu's manifest (node-criu.json) has; null for plain `criu dump` images. */
 export interface ManifestFacts {
+  /** When the checkpoint completed (ISO 8601). */
   createdAt: string;
+  /** The version of the CRIU that dumped it, or null (the simulator). */
   criuVersion: string | null;
+  /** Whether the tree was left running. */
   leftRunning: boolean;
+  /** The dump options restore must repeat. */
   dumpOptions: { shellJob: boolean; tcpEstablished: boolean; fileLocks: boolean; extUnixSk: boolean };
   /** Paths of the shared file mappings the checkpoint left out. */
   leftOutMappings: string[];
@@ -253,20 +317,29 @@ export interface ManifestFacts {
 
 /** One host-mode SysV attachment of the manifest, and what became of it. */
 export interface SysvAttachmentView {
+  /** The task that had it attached. */
   pid: number;
+  /** The range's first address, as /proc shows it (hex). */
   start: string;
+  /** The address just past the range, as /proc shows it (hex). */
   end: string;
+  /** The segment's id in the host IPC namespace. */
   shmid: number;
   /** The key as 0x-hex (0x00000000 for IPC_PRIVATE). */
   key: string;
+  /** Attached read-only or read-write. */
   access: 'r' | 'rw';
+  /** The segment's size in bytes at checkpoint. */
   size: number;
+  /** What became of it: always left out of the images and attached to a live segment at restore. */
   fate: 'left out (host mode): attached to a live segment at restore';
 }
 
 /** Everything `inspect` reads from a checkpoint's images. */
 export interface CheckpointView {
+  /** The shape's name and version (docs/inspect-json.md). */
   format: typeof INSPECT_FORMAT;
+  /** The dir that was inspected, as given. */
   imagesDir: string;
   /** inventory.img facts, or null when it is missing. */
   inventory: {
@@ -288,8 +361,11 @@ export interface CheckpointView {
   fds: FdEntry[];
   /** The SysV objects of each IPC namespace the dump holds; [] when none was dumped. */
   sysv: SysvView[];
+  /** The namespaces the images hold, and which task is in which. */
   namespaces: NamespacesView;
+  /** CRIU's measurements of the dump and of the last restore from this dir, null where it wrote none. */
   stats: { dump: DumpStatsView | null; restore: RestoreStatsView | null };
+  /** What node-criu's manifest records, or null for images without one (plain `criu dump`). */
   manifest: ManifestFacts | null;
   /** The names of the files in the dir, sorted. */
   files: string[];

@@ -4,7 +4,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { inMemory } from '../fs/in-memory.js';
-import { type DigestAlgorithm, type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm, type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
 import { giveBack, READ_CHUNK, takeBuffer } from './read-buffers.js';
 
 /**
@@ -15,6 +15,13 @@ export const PAGES_FILE = /^pages-\d+\.img$/;
 
 /** A file's size and, unless it was recorded without digests, its hex digest under its algorithm's name. */
 export type FileDigest = { size: number } & { [A in DigestAlgorithm]?: string };
+
+/** Whether `entry` is a FileDigest as a manifest records it: a size and at most one well-formed digest. */
+export function isFileDigest(entry: unknown): entry is FileDigest {
+  if (typeof entry !== 'object' || entry === null || typeof (entry as FileDigest).size !== 'number') return false;
+  const digests = DIGEST_ALGORITHMS.filter((algorithm) => algorithm in entry);
+  return digests.length <= 1 && digests.every((a) => /^[0-9a-f]{64}$/.test(String((entry as FileDigest)[a])));
+}
 
 /** The algorithm and hex digest recorded in `entry`, or undefined when it has only a size. */
 export function recordedDigest(entry: FileDigest): { algorithm: DigestAlgorithm; hex: string } | undefined {

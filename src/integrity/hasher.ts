@@ -12,6 +12,7 @@ import { CriuError } from '../errors.js';
  * before BLAKE3 was the default.
  */
 export const DIGEST_ALGORITHMS = ['blake3', 'sha256'] as const;
+/** A digest algorithm a manifest may record: `'blake3'` (the default), or `'sha256'` where BLAKE3 cannot load. */
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 /** How messages name each algorithm. */
 export const ALGORITHM_NAMES: Readonly<Record<DigestAlgorithm, string>> = { blake3: 'BLAKE3', sha256: 'SHA-256' };

@@ -6,11 +6,14 @@ import { CriuError } from '../errors.js';
 import type { FdEntry } from '../fds/fd-entry.js';
 import type { MappingEntry } from '../fds/proc-maps.js';
 import { inMemory } from '../fs/in-memory.js';
+import { type IpcChannelSection, isIpcChannelSection } from '../ipc/channel-section.js';
+import { isParentSection, PARENT_LINK, type ParentSection } from '../series/parent-section.js';
 import type { SysvManifest } from '../sysv/manifest-section.js';
-import type { FileDigest } from './digest.js';
-import { DIGEST_ALGORITHMS } from './hasher.js';
+import { type FileDigest, isFileDigest } from './digest.js';
 
+/** The manifest's file name in an images dir; written last, so its presence marks a complete checkpoint. */
 export const MANIFEST_NAME = 'node-criu.json';
+/** The manifest's format and version (Manifest.format): a manifest of another format is refused. */
 export const MANIFEST_FORMAT = 'node-criu-checkpoint/1';
 
 /** Files in an images dir that are not images: never listed, never verified. */
@@ -19,17 +22,30 @@ export const NOT_IMAGES: ReadonlySet<string> = new Set([
   'dump.log',
   // CRIU writes this into the images dir it restores from.
   'stats-restore',
+  // An incremental checkpoint's link to its parent (checked against the manifest's parent section).
+  PARENT_LINK,
 ]);
 
+/**
+ * What node-criu records with every checkpoint (MANIFEST_NAME, JSON): the tree, its fd table
+ * and mappings, what restore must repeat or replace, and the size and digest of every image.
+ */
 export interface Manifest {
+  /** The manifest's format and version. */
   format: typeof MANIFEST_FORMAT;
   /** Written last, after CRIU succeeded: its presence marks a complete checkpoint. */
   complete: true;
+  /** When the checkpoint completed (ISO 8601). */
   createdAt: string;
+  /** The backend that wrote it: a checkpoint is restored by the same one. */
   backend: 'criu' | 'sim';
+  /** The version of the CRIU that dumped it (undefined for the simulator). */
   criuVersion: string | undefined;
+  /** The checkpointed root pid. */
   pid: number;
+  /** Every pid of the tree, root first. */
   pids: number[];
+  /** Whether the tree was left running (CheckpointOptions.leaveRunning). */
   leftRunning: boolean;
   /** Dump options that restore must repeat (CRIU needs them on both sides). */
   dumpOptions: { shellJob: boolean; tcpEstablished: boolean; fileLocks: boolean; extUnixSk: boolean };
@@ -37,8 +53,12 @@ export interface Manifest {
   fds: FdEntry[];
   /** The tree's shared file mappings (POSIX shm, mmap'ed files). */
   mappings: MappingEntry[];
+  /** The root's Node IPC channel (started by fork()), which restore replaces; absent when none. */
+  ipc?: IpcChannelSection;
   /** Host-namespace SysV attachments left out of the images (host mode); absent when none. */
   sysv?: SysvManifest;
+  /** An incremental checkpoint's parent (CheckpointOptions.parent); absent for a full one. */
+  parent?: ParentSection;
   /**
    * Per image file: its size, and its digest (`blake3`, or `sha256` where BLAKE3 could not load)
    * unless the checkpoint was made with `digest: false`.
@@ -94,18 +114,11 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
     throw invalid(dir, `format is not ${MANIFEST_FORMAT}`);
   if (m.complete !== true) throw invalid(dir, 'the checkpoint is not marked complete');
   if (typeof m.files !== 'object' || m.files === null) throw invalid(dir, 'it lists no files');
+  if (m.ipc !== undefined && !isIpcChannelSection(m.ipc)) throw invalid(dir, 'its ipc section is malformed');
+  if (m.parent !== undefined && !isParentSection(m.parent)) throw invalid(dir, 'its parent section is malformed');
   for (const [name, entry] of Object.entries(m.files)) {
     if (!isPlainName(name)) throw invalid(dir, `file name '${name}' would leave the images dir`);
-    const digests = DIGEST_ALGORITHMS.filter(
-      (algorithm) => entry !== null && typeof entry === 'object' && algorithm in entry,
-    );
-    if (
-      typeof entry?.size !== 'number' ||
-      digests.length > 1 ||
-      digests.some((algorithm) => !/^[0-9a-f]{64}$/.test(String(entry[algorithm])))
-    ) {
-      throw invalid(dir, `the entry of '${name}' is malformed`);
-    }
+    if (!isFileDigest(entry)) throw invalid(dir, `the entry of '${name}' is malformed`);
   }
   return m as Manifest;
 }

@@ -15,6 +15,8 @@ export interface RecordInput {
   dumpOptions: Manifest['dumpOptions'];
   fds: Manifest['fds'];
   mappings: Manifest['mappings'];
+  ipc?: Manifest['ipc'];
+  parent?: Manifest['parent'];
   /** Hash every image (default). Without it only sizes are recorded: faster, weaker. */
   digest: boolean;
   /** Digests already made while CRIU wrote the files (followPages). */

@@ -1,14 +1,18 @@
 // Refuses images dirs that someone other than us (or root) could have written: restoring runs them.
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CriuError } from '../errors.js';
 import { type DirListing, listDir } from '../fs/flat-dir.js';
+import { missingParent } from '../series/parent-link.js';
+import { PARENT_LINK } from '../series/parent-section.js';
 
 export interface TrustOptions {
   /** Accept a dir or files owned by another user or writable by group/others (default false). */
   allowUntrusted?: boolean | undefined;
   /** The uid whose files are trusted besides root's (default: our effective uid). */
   uid?: number | undefined;
+  /** The checkpoints of a series checked so far, from the newest (a parent link loop is refused). */
+  seen?: readonly string[];
 }
 
 const GROUP_OR_OTHER_WRITE = 0o022;
@@ -26,11 +30,14 @@ function untrusted(dir: string, path: string, why: string): CriuError {
  * Throws IMAGE_INTEGRITY unless `dir`, every entry in it and every directory above it is owned by
  * `uid` or root and not writable by group or others (a sticky dir such as /tmp is fine above it:
  * others cannot rename what is ours there). Symlinks inside the dir are refused: an image must be
- * the file it claims to be, not a pointer to something outside. Returns the dir's listing
+ * the file it claims to be, not a pointer to something outside; but for an incremental
+ * checkpoint's `parent` link, whose target is checked the same way. Returns the dir's listing
  * (undefined when `allowUntrusted` skipped the check).
  */
 export async function assertTrustedImagesDir(dir: string, options: TrustOptions = {}): Promise<DirListing | undefined> {
   if (options.allowUntrusted) return undefined;
+  const seen = options.seen ?? [];
+  if (seen.includes(resolve(dir))) throw untrusted(dir, join(resolve(dir), PARENT_LINK), 'makes the series a loop');
   const uid = options.uid ?? process.geteuid?.() ?? 0;
   const trustedOwner = (owner: number) => owner === uid || owner === 0;
   const absolute = resolve(dir);
@@ -59,6 +66,13 @@ export async function assertTrustedImagesDir(dir: string, options: TrustOptions 
   for (const [name, entry] of listing.stats) {
     const path = join(absolute, name);
     if (!entry) continue; // Removed meanwhile: verification reports a missing image itself.
+    if (entry.isSymbolicLink() && name === PARENT_LINK) {
+      // An incremental checkpoint's parent: CRIU reads pages there too, so it must be as trusted.
+      const parentDir = resolve(absolute, readlinkSync(path));
+      if (!statSync(parentDir, { throwIfNoEntry: false })?.isDirectory()) throw missingParent(dir, parentDir);
+      await assertTrustedImagesDir(parentDir, { ...options, seen: [...seen, absolute] });
+      continue;
+    }
     if (entry.isSymbolicLink()) throw untrusted(dir, path, 'is a symlink (images must be files inside the dir)');
     if (!trustedOwner(entry.uid)) throw untrusted(dir, path, `is owned by uid ${entry.uid}`);
     if (entry.mode & GROUP_OR_OTHER_WRITE)

@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
+import { checkedParent } from '../series/parent-link.js';
+import { PARENT_LINK } from '../series/parent-section.js';
 import { digestFiles, type FileDigest, PAGES_FILE, recordedDigest } from './digest.js';
 import { ALGORITHM_NAMES } from './hasher.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
@@ -11,6 +13,7 @@ import { assertTrustedImagesDir } from './trust.js';
 /** Page data from this size on is worth verifying while CRIU restores (tiny: hashed at once). */
 const DEFER_FROM = 16 << 20;
 
+/** How verifyImages() checks a checkpoint. */
 export interface VerifyOptions {
   /**
    * Verify the page data (`pages-*.img`: memory contents, which CRIU copies without parsing) in
@@ -26,12 +29,15 @@ export interface VerifyOptions {
   allowUntrustedImages?: boolean | undefined;
 }
 
+/** What verifyImages() found: the images match their manifest (it throws otherwise). */
 export interface VerifyResult {
+  /** The checkpoint's manifest, as read and checked. */
   manifest: Manifest;
   /** With `deferPages`, the page data's verdict (IMAGE_INTEGRITY on a mismatch); else undefined. */
   pagesVerified?: Promise<void> | undefined;
   /** How many files had their digest compared (0 when the checkpoint was made without digests). */
   digestsChecked: number;
+  /** How many bytes were hashed to compare them (with `deferPages`, not counting the page data still being hashed). */
   bytesHashed: number;
 }
 
@@ -47,7 +53,8 @@ function tampered(dir: string, file: string, why: string): CriuError {
  * Verifies `dir` against its manifest. Fails with IMAGE_INTEGRITY naming the first bad file:
  * missing, truncated or grown, altered, replaced by a symlink, or an image the manifest lacks;
  * first of all, a dir or file that another user could have written (see trust.ts), and with
- * INVALID_IMAGES a checkpoint that never completed.
+ * INVALID_IMAGES a checkpoint that never completed. An incremental checkpoint is verified with its
+ * parents (each must be the very checkpoint it was made on).
  */
 export async function verifyImages(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const { names, stats } =
@@ -63,9 +70,13 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
   }
   const listed = Object.entries(manifest.files);
   for (const name of names) {
-    if (!NOT_IMAGES.has(name) && !Object.hasOwn(manifest.files, name))
+    // A parent link the manifest does not record would send CRIU to pages nobody checked.
+    const recordedLink = name === PARENT_LINK && manifest.parent !== undefined;
+    if ((!NOT_IMAGES.has(name) || name === PARENT_LINK) && !recordedLink && !Object.hasOwn(manifest.files, name))
       throw tampered(dir, name, 'is not part of the checkpoint');
   }
+  // An incremental checkpoint is verified with its whole chain: its unchanged pages are there.
+  const parent = manifest.parent && (await verifyImages(await checkedParent(dir, manifest.parent), options));
   // Presence, kind and size first: a cheap refusal before any byte is hashed.
   for (const [name, expected] of listed) {
     const info = stats.get(name);
@@ -106,5 +117,15 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     // Its verdict is awaited by the caller, unless the caller failed first: never unhandled.
     pagesVerified.catch(() => {});
   }
-  return { manifest, digestsChecked: hashed.length, bytesHashed, pagesVerified };
+  if (parent?.pagesVerified) {
+    const own = pagesVerified;
+    pagesVerified = Promise.all([own, parent.pagesVerified]).then(() => undefined);
+    pagesVerified.catch(() => {});
+  }
+  return {
+    manifest,
+    digestsChecked: hashed.length + (parent?.digestsChecked ?? 0),
+    bytesHashed: bytesHashed + (parent?.bytesHashed ?? 0),
+    pagesVerified,
+  };
 }

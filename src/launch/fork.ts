@@ -3,6 +3,7 @@ import { type ChildProcess, type ForkOptions, fork as forkChild } from 'node:chi
 import { launch } from './launch.js';
 import { argsAndOptions, type LaunchOptions, stdioArray } from './launch-options.js';
 
+/** fork()'s options: child_process.fork's, and the launcher's (namespaces, blockIoUring). */
 export interface CheckpointableForkOptions extends ForkOptions, LaunchOptions {}
 
 /**

@@ -6,6 +6,7 @@ export type SpawnNamespace = 'ipc' | 'pid';
 
 const NAMESPACES: readonly SpawnNamespace[] = ['ipc', 'pid'];
 
+/** What spawn() and fork() add to child_process's options, carried out by the launcher between fork and exec. */
 export interface LaunchOptions {
   /**
    * New namespaces for the child:

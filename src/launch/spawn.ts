@@ -3,6 +3,7 @@ import { type ChildProcess, type SpawnOptions, spawn as spawnChild } from 'node:
 import { launch } from './launch.js';
 import { argsAndOptions, type LaunchOptions, stdioArray } from './launch-options.js';
 
+/** spawn()'s options: child_process.spawn's (`detached` is always true, `shell` is refused), and the launcher's. */
 export interface CheckpointableSpawnOptions extends SpawnOptions, LaunchOptions {}
 
 /**

@@ -1,8 +1,10 @@
-// Finds build/{Release,Debug}/node_criu.node, requires it and checks its shape; the one error
-// for a missing or stale addon lists every path tried and how to build it.
+// Finds node_criu.node (a build of this machine, then the package's prebuild), requires it and
+// checks its shape; the one error for a missing or stale addon lists every path tried and how to
+// build it.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { buildHint, nativeDirs } from './addon-dirs.js';
 import type { RawFdBinding } from './fds.js';
 import type { RawProcessWatcherBinding } from './process-watcher.js';
 import type { RawSeqpacketBinding } from './seqpacket.js';
@@ -51,13 +53,6 @@ function isRawBinding(value: unknown): value is RawBinding {
   return EXPORT_NAMES.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }
 
-/** Where the addon may be: node-gyp's Release and Debug outputs under the package root. */
-function candidatePaths(): string[] {
-  // This file runs as dist/src/native/load.js: the package root is three levels up.
-  const root = new URL('../../../', import.meta.url);
-  return ['build/Release/', 'build/Debug/'].map((dir) => fileURLToPath(new URL(dir + ADDON_FILE, root)));
-}
-
 /**
  * Requires the first candidate that loads and has this version's exports. Otherwise throws ONE
  * Error (code 'NATIVE_ADDON_MISSING', the candidates as `paths`, the first load failure as
@@ -65,7 +60,7 @@ function candidatePaths(): string[] {
  */
 export function loadBinding(): RawBinding {
   const require = createRequire(import.meta.url);
-  const paths = candidatePaths();
+  const paths = nativeDirs().map((dir) => join(dir, ADDON_FILE));
   const tried: string[] = [];
   let cause: unknown;
   for (const path of paths) {
@@ -85,14 +80,8 @@ export function loadBinding(): RawBinding {
       tried.push(`  ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const platformNote =
-    process.platform === 'linux'
-      ? ''
-      : `\nThe addon exists only on Linux (this is ${process.platform}); use the simulator backend here.`;
   const error = new Error(
-    `node-criu's native addon (${ADDON_FILE}) could not be loaded. Tried:\n${tried.join('\n')}\n` +
-      'Build it with `npm run build:native` in the node-criu package directory (needs python3, make and g++).' +
-      platformNote,
+    `node-criu's native addon (${ADDON_FILE}) could not be loaded. Tried:\n${tried.join('\n')}\n${buildHint()}`,
     { cause },
   );
   throw Object.assign(error, { code: 'NATIVE_ADDON_MISSING', paths });

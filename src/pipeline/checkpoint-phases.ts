@@ -3,6 +3,8 @@
 import type { FdEntry } from '../fds/fd-entry.js';
 import type { MappingEntry } from '../fds/proc-maps.js';
 import type { FileDigest } from '../integrity/digest.js';
+import type { IpcChannelSection } from '../ipc/channel-section.js';
+import type { ParentSection } from '../series/parent-section.js';
 import type { SysvManifest } from '../sysv/manifest-section.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 
@@ -18,10 +20,14 @@ export interface CheckpointContext {
 export interface CheckpointRecord {
   fds?: FdEntry[];
   mappings?: MappingEntry[];
+  /** The root's Node IPC channel (the manifest's ipc section), if it has one. */
+  ipc?: IpcChannelSection;
   /** The manifest's sysv section, or undefined. */
   sysv?: SysvManifest;
   /** The Checkpoint's sysv member. */
   sysvResult?: Checkpoint['sysv'];
+  /** The manifest's parent section (an incremental checkpoint). */
+  parent?: ParentSection;
   /** The digests of the images, made while CRIU wrote them (integrity concern); else sizes only. */
   digests?: { followed: ReadonlyMap<string, FileDigest> | undefined };
 }

@@ -2,6 +2,8 @@
 // and to the handle.
 import type { Socket } from 'node:net';
 import type { DefaultedFd } from '../fds/outside-defaults.js';
+import type { ChannelEnd } from '../ipc/channel.js';
+import type { LazyPagesStats } from '../types.js';
 import type { CriuContribution, RestoreStep } from './restore-phases.js';
 
 const FLAGS = ['shellJob', 'tcpEstablished', 'fileLocks', 'extUnixSk', 'skipFileRwxCheck', 'lazyPages'] as const;
@@ -29,13 +31,17 @@ export function mergeCriu(steps: readonly RestoreStep[]): Required<CriuContribut
 export interface MergedHandle {
   streams: Map<number, Socket>;
   defaultedFds: DefaultedFd[];
-  pagesLoaded: Promise<void> | undefined;
+  channel: ChannelEnd | undefined;
+  pagesLoaded: Promise<LazyPagesStats> | undefined;
 }
 
 export function mergeHandle(steps: readonly RestoreStep[]): MergedHandle {
+  const channel = steps.find((step) => step.handle?.channel)?.handle?.channel;
   return {
-    streams: new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])])),
+    // The channel's fd is spoken through send()/'message', not a stream (ChildProcess's stdio has null there).
+    streams: new Map(steps.flatMap((step) => [...(step.handle?.streams ?? [])]).filter(([fd]) => fd !== channel?.fd)),
     defaultedFds: steps.flatMap((step) => step.handle?.defaultedFds ?? []),
+    channel,
     pagesLoaded: steps.find((step) => step.handle?.pagesLoaded)?.handle?.pagesLoaded,
   };
 }

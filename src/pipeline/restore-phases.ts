@@ -3,10 +3,11 @@
 // only the phases it needs.
 import type { Socket } from 'node:net';
 import type { DefaultedFd } from '../fds/outside-defaults.js';
+import type { ChannelEnd } from '../ipc/channel.js';
 import type { CheckpointToRestore } from '../restore-plan.js';
 import type { ImageSet } from '../rewrite/rewrite.js';
 import type { IpcNamespaceImages } from '../sysv/ipcns-images.js';
-import type { RestoreOptions } from '../types.js';
+import type { LazyPagesStats, RestoreOptions } from '../types.js';
 
 /** What every concern of one restore sees. */
 export interface RestoreContext {
@@ -52,8 +53,10 @@ export interface HandleContribution {
   streams?: ReadonlyMap<number, Socket>;
   /** Fds given a default because nothing named them. */
   defaultedFds?: readonly DefaultedFd[];
+  /** The root's new IPC channel (its fd is then no stream of stdio, as in ChildProcess). */
+  channel?: ChannelEnd;
   /** Settles when every page of a lazily restored tree is in. */
-  pagesLoaded?: Promise<void>;
+  pagesLoaded?: Promise<LazyPagesStats>;
 }
 
 /** One concern's part in one restore, once planned. Every phase is optional. */

@@ -4,6 +4,7 @@ import { pidHolder } from '../criu/pids.js';
 import type { RestoreConcern } from '../pipeline/restore-phases.js';
 import { criuFlags } from './criu-flags.js';
 import { fdSubstitution } from './fd-substitution.js';
+import { ipcChannel } from './ipc-channel.js';
 import { ipcNamespaceMode } from './ipc-namespace.js';
 import { lazyPages } from './lazy-pages.js';
 import { mappings } from './mappings.js';
@@ -21,6 +22,8 @@ export const criuRestoreConcerns = (criuPath: string): readonly RestoreConcern[]
   ipcNamespaceMode,
   // Opens the substitutes: planned after every check that cannot need them.
   fdSubstitution,
+  // Reads the fd substitution's plan: the channel fd's new socket.
+  ipcChannel,
   mappings,
   criuFlags,
   // Last: its daemon starts just before CRIU, once every check has passed.

@@ -2,6 +2,7 @@
 import { FileEntrySchema } from '../gen/criu_images_files_pb.js';
 import type { ImageSet } from './rewrite.js';
 
+/** What relaxFiles() changes for one file of files.img: the size and mode CRIU checks at restore. */
 export interface FileRelaxation {
   /**
    * The file's name in files.img: its path, or for a left-out (external) file its external key

@@ -8,8 +8,12 @@ import { inBatches } from '../fs/flat-dir.js';
 import { recordedDigest } from '../integrity/digest.js';
 import { newHasher } from '../integrity/hasher.js';
 import { type Manifest, NOT_IMAGES, readManifest, writeManifest } from '../integrity/manifest.js';
+import { parentOf } from '../series/parent-link.js';
+import { PARENT_LINK } from '../series/parent-section.js';
 
+/** A restore-ready copy of an images dir in which only changed images are new files. */
 export interface LinkedCopy {
+  /** The copy's dir (new, private). */
   dir: string;
   /** Images written anew (changed metadata). */
   written: string[];
@@ -78,6 +82,10 @@ export async function createLinkedCopy(
       symlinkSync(join(source, name), target);
     },
   );
+  // An incremental checkpoint's link to its parent, which may be relative: absolute in the copy,
+  // which lives elsewhere.
+  const parentDir = parentOf(source);
+  if (parentDir !== undefined) symlinkSync(parentDir, join(dir, PARENT_LINK));
   if (!options.manifest) return { dir, written, linked };
   const manifest = await readManifest(source);
   if (manifest) {
@@ -98,7 +106,8 @@ export async function createLinkedCopy(
       delete files[from];
       files[to] = entry;
     }
-    await writeManifest(dir, editManifest({ ...manifest, files }));
+    const parent = manifest.parent && parentDir !== undefined ? { ...manifest.parent, link: parentDir } : undefined;
+    await writeManifest(dir, editManifest({ ...manifest, files, ...(parent ? { parent } : {}) }));
   }
   return { dir, written, linked };
 }

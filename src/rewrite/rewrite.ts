@@ -8,11 +8,13 @@ import { createLinkedCopy, type LinkedCopy } from './linked-copy.js';
 
 /** The images of a checkpoint as an edit sees them: decoded when first asked for. */
 export class ImageSet {
+  /** The images dir being edited (never written to). */
   readonly dir: string;
   readonly #loaded = new Map<string, { original: Uint8Array; image: DecodedImage }>();
   readonly #renames = new Map<string, string>();
   readonly #manifestEdits: ((manifest: Manifest) => Manifest)[] = [];
 
+  /** The images of `dir`; nothing is read until an image is asked for. */
   constructor(dir: string) {
     this.dir = dir;
   }
@@ -38,6 +40,7 @@ export class ImageSet {
     this.#renames.set(from, to);
   }
 
+  /** The renames asked for so far: original name -> name in the copy. */
   get renames(): ReadonlyMap<string, string> {
     return this.#renames;
   }
@@ -63,6 +66,7 @@ export class ImageSet {
   }
 }
 
+/** rewriteImages()'s copy: its dir, the images written anew, how many were linked. */
 export interface RewriteResult extends LinkedCopy {}
 
 /**

@@ -20,15 +20,21 @@ export type OptionsInit = MessageInitShape<typeof OptionsSchema>;
 
 /** The request fields besides type and opts. */
 export interface RequestExtras {
+  /** Keep the connection open after the answer (requests a session may follow with others). */
   keepOpen?: boolean;
   /** For WAIT_PID. */
   pid?: number;
+  /** For FEATURE_CHECK: the features to ask about. */
   features?: { memTrack?: boolean; lazyPages?: boolean; pidfdStore?: boolean };
 }
 
+/** How CriuRpcClient.call() runs its request. */
 export interface CallOptions {
+  /** What the call is for, named in errors. */
   operation: CriuOperation;
+  /** Called at CRIU's notifications; returning false or throwing refuses the operation. */
   hooks?: Hooks | undefined;
+  /** Aborting stops CRIU at its next notification (then kills it after `killGraceMs`): ABORTED. */
   signal?: AbortSignal | undefined;
   /** Milliseconds before the call is stopped with TIMEOUT. */
   timeout?: number | undefined;
@@ -50,6 +56,7 @@ export interface CallOptions {
   overlapExit?: boolean | undefined;
 }
 
+/** What call() returns: CRIU's answer, its stderr, and when it is gone. */
 export interface CallResult extends ExchangeResult {
   /** What CRIU wrote on stderr (crashes, messages before the log was opened). */
   stderr: string;
@@ -94,11 +101,16 @@ export class RpcSession {
   readonly #swrk: SwrkSession;
   readonly #operation: CriuOperation;
 
+  /** Made by CriuRpcClient.session(); `operation` names the session's requests in errors. */
   constructor(swrk: SwrkSession, operation: CriuOperation) {
     this.#swrk = swrk;
     this.#operation = operation;
   }
 
+  /**
+   * Sends one request on the kept-open connection and returns CRIU's response as it is (a
+   * response with `success: false` is returned, not thrown); protocol failures throw PROTOCOL.
+   */
   async request(type: RequestType, opts?: Options, extra: RequestExtras = {}): Promise<Response> {
     const keepOpen = KEEP_OPEN_TYPES.has(type);
     const request = create(RequestSchema, { keepOpen, ...extra, type, ...(opts ? { opts } : {}) });
@@ -118,13 +130,17 @@ export class RpcSession {
     return response.status;
   }
 
+  /** Ends the session: closes the connection, which makes swrk exit, and waits for it (killed after 2 s). */
   close(): Promise<unknown> {
     return this.#swrk.close();
   }
 }
 
+/** A page server CRIU started. */
 export interface PageServerInfo {
+  /** The page server's pid. */
   pid: number;
+  /** The TCP port it listens on. */
   port: number;
 }
 
@@ -133,9 +149,15 @@ function pageServerInfo(response: Response, operation: CriuOperation): PageServe
   return { pid: response.pageServer.pid, port: response.pageServer.port };
 }
 
+/**
+ * CRIU's swrk RPC, one request per call (each on a CRIU child of its own) or several on a
+ * kept-open session(): the low-level layer checkpoint() and restore() are built on.
+ */
 export class CriuRpcClient {
+  /** The CRIU binary every request runs. */
   readonly criuPath: string;
 
+  /** A client for the CRIU at `criuPath` (nothing runs until a request). */
   constructor(criuPath: string) {
     this.criuPath = criuPath;
   }
@@ -208,6 +230,7 @@ export class CriuRpcClient {
     }
   }
 
+  /** VERSION: CRIU's version (major, minor, sublevel, gitid). */
   async version(): Promise<Version> {
     const { response } = await this.call(RequestType.VERSION, undefined, { operation: 'version' });
     if (!response.success || !response.version) throw requestFailed('version', response);

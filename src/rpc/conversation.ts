@@ -24,7 +24,9 @@ export interface ExchangeOptions {
   stop?: AbortSignal | undefined;
 }
 
+/** How a request went: CRIU's final answer, and whether our side refused or stopped it. */
 export interface ExchangeResult {
+  /** CRIU's answer to the request (after every notification was answered). */
   response: Response;
   /** Set when a hook threw or returned false, so the operation was refused on our side. */
   refusal?: { notification: NotificationName; error: unknown } | undefined;

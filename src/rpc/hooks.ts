@@ -18,9 +18,12 @@ export const NOTIFICATIONS = {
   'query-ext-files': 'queryExtFiles',
 } as const;
 
+/** A notification by CRIU's name, e.g. `'post-dump'`. */
 export type NotificationName = keyof typeof NOTIFICATIONS;
+/** A notification by its hook's name, e.g. `'postDump'`. */
 export type HookName = (typeof NOTIFICATIONS)[NotificationName];
 
+/** What a hook is called with. */
 export interface HookContext {
   /** CRIU's name of the notification, e.g. `'post-restore'`. */
   notification: NotificationName;
@@ -40,10 +43,12 @@ export interface HookContext {
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: hooks written as `async () => {}` return Promise<void>.
 export type Hook = (context: HookContext) => void | boolean | Promise<void | boolean>;
+/** The `queryExtFiles` hook: like a Hook, or returns CRIU external keys (`unix[1234]`) to add to the dump. */
 export type QueryExtFilesHook = (
   context: HookContext,
 ) => undefined | boolean | readonly string[] | Promise<undefined | boolean | readonly string[]>;
 
+/** Functions to call at CRIU's notifications, by hook name (see NOTIFICATIONS); each is optional. */
 export type Hooks = {
   [K in Exclude<HookName, 'queryExtFiles'>]?: Hook;
 } & { queryExtFiles?: QueryExtFilesHook };

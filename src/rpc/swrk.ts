@@ -9,13 +9,18 @@ import type { PacketTransport } from './transport.js';
 
 /** The socket's number in the CRIU child; fds to inherit follow it. */
 export const SWRK_SOCKET_FD = 3;
+/** Where the first fd handed to CRIU (SwrkOptions.inheritFds) lands in it. */
 export const FIRST_INHERITED_FD = SWRK_SOCKET_FD + 1;
 
+/** How a `criu swrk` process ended (one of the two is null; both when it could not be watched). */
 export interface SwrkExit {
+  /** Its exit code, or null if a signal ended it. */
   code: number | null;
+  /** The signal that ended it, or null. */
   signal: NodeJS.Signals | null;
 }
 
+/** How a `criu swrk` process is started. */
 export interface SwrkOptions {
   /** Our fds to hand to CRIU, at FIRST_INHERITED_FD, FIRST_INHERITED_FD + 1, ... in order. */
   inheritFds?: readonly number[] | undefined;
@@ -23,8 +28,14 @@ export interface SwrkOptions {
 
 const STDERR_KEEP = 8192;
 
+/**
+ * One `criu swrk` process and our end of its RPC socket. Its exit is watched through a pidfd, and
+ * whatever it (or a helper it left behind) does, close() and kill() never hit another process.
+ */
 export class SwrkSession {
+  /** The RPC socket: one request or answer per packet. */
   readonly transport: PacketTransport;
+  /** Settles when the CRIU process has exited (never rejects). */
   readonly exited: Promise<SwrkExit>;
   readonly #watcher: ProcessWatcher;
   #stderr = '';
@@ -85,10 +96,12 @@ export class SwrkSession {
     return this.#stderr;
   }
 
+  /** How CRIU ended, once it has; undefined while it runs. */
   get exitStatus(): SwrkExit | undefined {
     return this.#exit;
   }
 
+  /** Signals the CRIU process (default SIGKILL) through its pidfd; nothing once it has exited. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     // Through the pidfd: never a process that took CRIU's pid after it was reaped.
     if (!this.#exit) this.#watcher.kill(constants.signals[signal]);

@@ -4,6 +4,7 @@ import { simCheck } from './check.js';
 import { simCheckpoint } from './checkpoint.js';
 import { simRestore } from './restore.js';
 
+/** The simulator as a Backend (`sim.backend`): what `backend: 'sim'` runs. */
 export const simBackend: Backend = {
   name: 'sim',
   check: () => simCheck(),

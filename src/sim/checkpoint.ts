@@ -2,6 +2,7 @@
 // images and the manifest written, then the tree killed or resumed.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withRemoval } from '../checkpoint-removal.js';
 import { discardImages, prepareImagesDir } from '../criu/images-dir.js';
 import { CriuError } from '../errors.js';
 import { assertAdviceMatches, assertDumpable, externalsFor, leaveOutRule } from '../fds/leave-out.js';
@@ -9,6 +10,7 @@ import { assertMappingAdviceMatches } from '../fds/proc-maps.js';
 import { readProcessTree } from '../images/pstree.js';
 import { readDumpStats } from '../images/stats.js';
 import { recordedDumpOptions, recordManifest } from '../integrity/record.js';
+import { restoreNeeds } from '../restore-needs.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { plainRows, simFdTable } from './fd-rows.js';
 import { OperationGuard } from './guard.js';
@@ -37,6 +39,13 @@ export async function simCheckpoint(
       { operation: 'checkpoint', pid },
     );
   }
+  if (options.parent !== undefined) {
+    throw new CriuError(
+      'UNSUPPORTED',
+      "The simulator's checkpoints hold no page data to share with a parent: 'parent' needs backend 'criu'.",
+      { operation: 'checkpoint', pid },
+    );
+  }
   const tree = world.tree(pid);
   const rule = leaveOutRule(pid, options.leaveOut);
   let rows = simFdTable(tree, rule);
@@ -54,7 +63,7 @@ export async function simCheckpoint(
     );
   }
   const guard = new OperationGuard({ operation: 'checkpoint', pid, ...options });
-  const imagesDir = await prepareImagesDir(options.imagesDir);
+  const { path: imagesDir, created } = await prepareImagesDir(options.imagesDir);
   const logPath = join(imagesDir, LOG_FILE);
   const log: string[] = [`sim: dump of pid ${pid} (${tree.length} tasks) into ${imagesDir}`];
   const wasStopped = new Set(tree.filter((t) => t.state === 'stopped').map((t) => t.pid));
@@ -111,7 +120,7 @@ export async function simCheckpoint(
     mappings: [],
     digest: options.digest ?? true,
   });
-  return {
+  const result = {
     imagesDir,
     pid,
     pids,
@@ -119,7 +128,9 @@ export async function simCheckpoint(
     leftRunning,
     fds,
     mappings: [],
+    needs: restoreNeeds(pid, fds, []),
     stats: await readDumpStats(imagesDir),
     logPath,
   };
+  return withRemoval(result, imagesDir, created);
 }

@@ -3,9 +3,11 @@
 
 /** Gives the next pid; `taken` says which numbers are in use (by a task or a thread). */
 export interface PidAllocator {
+  /** A pid for which `taken` is false; throws when none is left. */
   next(taken: (pid: number) => boolean): number;
 }
 
+/** Where sequentialPids() starts and wraps. */
 export interface SequentialPidsOptions {
   /** The first pid to give (default 1000). */
   first?: number;

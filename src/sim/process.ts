@@ -7,15 +7,25 @@ import type { ExitStatus } from '../types.js';
 import type { SimFile, SimRegion, SimState } from './model.js';
 import type { SimProgram, SimProgramContext } from './programs/program.js';
 
+/** What a SimProcess starts with (see its members of the same names). */
 export interface SimProcessInit {
+  /** Its pid. */
   pid: number;
+  /** Its parent's pid. */
   ppid: number;
+  /** Its process group. */
   pgid: number;
+  /** Its session. */
   sid: number;
+  /** Its thread ids, the main thread (= pid) first. */
   threads: number[];
+  /** The scripted program it runs. */
   program: SimProgram;
+  /** The program's arguments. */
   args: string[];
+  /** Its memory. */
   regions: SimRegion[];
+  /** Its fd table: fd number -> open file. */
   fds: Map<number, SimFile>;
 }
 
@@ -44,18 +54,34 @@ function signalName(signal: NodeJS.Signals | number): NodeJS.Signals {
   return name as NodeJS.Signals;
 }
 
+/**
+ * A simulated process (SimWorld.get()): its place in the tree, its memory regions and fd table,
+ * and a running / stopped / exited state, running one scripted program on the event loop.
+ */
 export class SimProcess {
+  /** Its pid. */
   readonly pid: number;
+  /** Its parent's pid (1 once its parent is gone, as the kernel re-parents). */
   ppid: number;
+  /** Its process group. */
   readonly pgid: number;
+  /** Its session. */
   readonly sid: number;
+  /** Its thread ids, the main thread (= pid) first. */
   readonly threads: number[];
+  /** The scripted program it runs. */
   readonly program: SimProgram;
+  /** The program's arguments. */
   readonly args: string[];
+  /** Its memory, region by region: what a checkpoint saves. */
   readonly regions: SimRegion[];
+  /** Its fd table: fd number -> open file. */
   readonly fds: Map<number, SimFile>;
+  /** Stopped until start(), stopped again while frozen or after SIGSTOP, exited at the end. */
   state: SimState = 'stopped';
+  /** How it ended, once it has. */
   exitStatus: ExitStatus | undefined;
+  /** Settles when it exits. */
   readonly exited: Promise<ExitStatus>;
   readonly #world: SimKernel;
   readonly #timers: { ms: number; task: () => void; handle: NodeJS.Timeout | undefined }[] = [];
@@ -64,6 +90,7 @@ export class SimProcess {
   #referenced = true;
   #setUp = false;
 
+  /** A process of `world`, stopped until start(); the world's table gets it with SimWorld.add(). */
   constructor(world: SimKernel, init: SimProcessInit) {
     this.#world = world;
     this.pid = init.pid;
@@ -103,6 +130,7 @@ export class SimProcess {
     }
   }
 
+  /** SIGCONT / thawing: timers and readers go on (nothing before start()). */
   resume(): void {
     if (this.state !== 'stopped' || !this.#setUp) return;
     this.state = 'running';
@@ -120,22 +148,27 @@ export class SimProcess {
   /** Delivers a signal. Programs handle none: every signal but SIGSTOP/SIGCONT ends the process. */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     if (this.state === 'exited') return false;
+    // Signal 0 only asks whether the process exists, as kill(2) does.
+    if (signal === 0) return true;
     const name = signalName(signal);
     if (name === 'SIGSTOP' || name === 'SIGTSTP') this.stop();
     else if (name === 'SIGCONT') this.resume();
-    else if (signal !== 0) this.#end({ code: null, signal: name });
+    else this.#end({ code: null, signal: name });
     return true;
   }
 
+  /** Ends the process with `code` (what a program's exit() does). */
   exit(code: number): void {
     if (this.state !== 'exited') this.#end({ code, signal: null });
   }
 
+  /** Undoes unref(). */
   ref(): void {
     this.#referenced = true;
     for (const timer of this.#timers) timer.handle?.ref();
   }
 
+  /** Lets Node exit while the process runs: its timers no longer hold the event loop. */
   unref(): void {
     this.#referenced = false;
     for (const timer of this.#timers) timer.handle?.unref();
@@ -148,6 +181,7 @@ export class SimProcess {
     return region;
   }
 
+  /** Writes to fd `fd` (what a program's write() does): dropped when the fd is missing, read-only, or the process exited. */
   write(fd: number, data: string | Buffer): void {
     const file = this.fds.get(fd);
     if (!file || this.state === 'exited' || (file.flags & O_ACCMODE) === 0) return;

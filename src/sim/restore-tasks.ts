@@ -1,9 +1,11 @@
 // Simulator restore concern: what only the simulator checks before a task exists. Images it can
 // restore (its own programs, not real CRIU's), no namespaces or CRIU externals, every task's
 // program known, and every task's memory resolved (SysV segments by original shmid).
+
 import { CriuError } from '../errors.js';
 import type { RestoreConcern, RestoreStep } from '../pipeline/restore-phases.js';
 import type { RestoreOptions } from '../types.js';
+import { SIM_NOT_LAZY } from './check.js';
 import type { SimRegion } from './model.js';
 import { findProgram } from './programs/registry.js';
 import { type ImageTask, readImageTasks } from './read-images.js';
@@ -77,7 +79,7 @@ export function simTasks(world: SimWorld): RestoreConcern {
         );
       }
       if (options.lazyPages) {
-        throw new CriuError('UNSUPPORTED', "The simulator restores eagerly: lazyPages needs backend 'criu'.", {
+        throw new CriuError('UNSUPPORTED', SIM_NOT_LAZY.message, {
           operation: 'restore',
         });
       }

@@ -12,8 +12,10 @@ import { SimProcess } from './process.js';
 import { findProgram } from './programs/registry.js';
 import { type SimWorld, simWorld } from './world.js';
 
+/** What a simulated child's stdio fd is: a Node-style socketpair with our end as a stream, /dev/null, or an fd of ours. */
 export type SimStdio = 'pipe' | 'ignore' | number;
 
+/** sim.spawn()'s options. */
 export interface SimSpawnOptions {
   /** Like child_process: one value for all three, or one per fd (default 'pipe'). */
   stdio?: SimStdio | readonly SimStdio[];
@@ -37,17 +39,25 @@ const S_IFSOCK = 0o140000;
 
 /** A handle on a simulated child: what a test does with a ChildProcess, it does with this. */
 export class SimChildProcess extends EventEmitter {
+  /** The simulated process's pid (from the world's allocator). */
   readonly pid: number;
+  /** Our end of its fd 0 with `stdio: 'pipe'`, else null. */
   readonly stdin: Duplex | null;
+  /** Our end of its fd 1 with `stdio: 'pipe'`, else null. */
   readonly stdout: Duplex | null;
+  /** Our end of its fd 2 with `stdio: 'pipe'`, else null. */
   readonly stderr: Duplex | null;
+  /** Our ends by fd number (null where none), as ChildProcess.stdio. */
   readonly stdio: (Duplex | null)[];
+  /** The exit code once it exited normally; null before, and after a fatal signal. */
   exitCode: number | null = null;
+  /** The signal that ended it; null before its exit, and after a normal one. */
   signalCode: NodeJS.Signals | null = null;
   /** Settles when it exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #process: SimProcess;
 
+  /** Made by sim.spawn(); emits 'exit' (code, signal) as a ChildProcess does. */
   constructor(process: SimProcess, parentEnds: (Duplex | null)[]) {
     super();
     this.#process = process;
@@ -62,14 +72,17 @@ export class SimChildProcess extends EventEmitter {
     });
   }
 
+  /** Sends a simulated signal (default SIGTERM): true if it was delivered, false once it exited. */
   kill(signal: NodeJS.Signals | number = 'SIGTERM'): boolean {
     return this.#process.kill(signal);
   }
 
+  /** Undoes unref(). */
   ref(): void {
     this.#process.ref();
   }
 
+  /** Lets Node exit while the simulated process still runs (its timers no longer hold the loop). */
   unref(): void {
     this.#process.unref();
   }

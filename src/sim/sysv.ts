@@ -3,19 +3,26 @@
 import { CriuError } from '../errors.js';
 import { pageAlign } from './model.js';
 
+/** A SysV shared memory segment of the simulator's host IPC namespace. */
 export interface SimSegment {
+  /** Its shmid. */
   id: number;
+  /** Its key (0 for IPC_PRIVATE). */
   key: number;
   /** The size asked for at shmget; `data` is that rounded up to whole pages. */
   size: number;
+  /** Its permission bits. */
   mode: number;
+  /** Its contents, shared by every process that has it attached. */
   data: Buffer;
 }
 
+/** The simulator's host IPC namespace (SimWorld.sysv): its SysV shared memory segments. */
 export class SimSysv {
   readonly #segments = new Map<number, SimSegment>();
   #nextId: number;
 
+  /** An empty namespace whose first segment gets id `firstId`. */
   constructor(firstId = 0) {
     this.#nextId = firstId;
   }
@@ -32,10 +39,12 @@ export class SimSysv {
     return segment;
   }
 
+  /** The segment with this id, if it exists. */
   get(id: number): SimSegment | undefined {
     return this.#segments.get(id);
   }
 
+  /** The segment with this key, if one has it (never for IPC_PRIVATE, key 0). */
   byKey(key: number): SimSegment | undefined {
     return key === 0 ? undefined : [...this.#segments.values()].find((s) => s.key === key);
   }
@@ -45,6 +54,7 @@ export class SimSysv {
     return this.#segments.delete(id);
   }
 
+  /** Every segment. */
   list(): SimSegment[] {
     return [...this.#segments.values()];
   }

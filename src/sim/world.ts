@@ -6,6 +6,7 @@ import { type PidAllocator, sequentialPids } from './pids.js';
 import type { SimKernel, SimProcess } from './process.js';
 import { resolveSegment, SimSysv } from './sysv.js';
 
+/** How a new simulated world (sim.reset, new SimWorld) allocates pids, inodes and SysV ids: seedable for tests. */
 export interface SimWorldOptions {
   /**
    * Pid allocation (default: ascending from 1000, like a fresh kernel's, skipping the pids of
@@ -22,13 +23,19 @@ export interface SimWorldOptions {
 const SYSV_BASE = 0x7f00_0000_0000;
 const SYSV_STRIDE = 0x1000_0000;
 
+/**
+ * The simulator's kernel: its process table, pid and inode allocators and host IPC namespace.
+ * The API acts on one (sim.world()); tests may seed a new one with sim.reset().
+ */
 export class SimWorld implements SimKernel {
+  /** Its host IPC namespace: SysV shared memory segments (`sysv.create(key, size, mode)`). */
   readonly sysv: SimSysv;
   readonly #pids: PidAllocator;
   readonly #skipHostPids: boolean;
   readonly #processes = new Map<number, SimProcess>();
   #inode: number;
 
+  /** An empty world; without `pids`, pids skip those of this host's live processes (see SimWorldOptions). */
   constructor(options: SimWorldOptions = {}) {
     this.#pids = options.pids ?? sequentialPids();
     this.#skipHostPids = options.pids === undefined && process.platform === 'linux';
@@ -49,14 +56,17 @@ export class SimWorld implements SimKernel {
     return undefined;
   }
 
+  /** The next free pid, as the kernel's allocator would give it. */
   allocatePid(): number {
     return this.#pids.next((pid) => this.isTaken(pid) || (this.#skipHostPids && existsSync(`/proc/${pid}`)));
   }
 
+  /** A new inode number, for a pipe, socket or memfd. */
   nextInode(): number {
     return this.#inode++;
   }
 
+  /** The process whose pid is `pid` (not a thread id: see holder()), if it is alive. */
   get(pid: number): SimProcess | undefined {
     return this.#processes.get(pid);
   }
@@ -88,6 +98,7 @@ export class SimWorld implements SimKernel {
     return out;
   }
 
+  /** Every live process of the world. */
   processes(): SimProcess[] {
     return [...this.#processes.values()];
   }
@@ -107,7 +118,7 @@ export class SimWorld implements SimKernel {
     return segment.data;
   }
 
-  /** Ends every process (SIGKILL) and forgets the SysV objects: a fresh start for tests. */
+  /** Ends every process (SIGKILL); reset() does this to the world it replaces. */
   killAll(): void {
     for (const p of this.processes()) p.kill('SIGKILL');
   }

@@ -7,14 +7,19 @@ import { pageRound } from './linux-ipc.js';
 
 /** One segment attached at one address range of one task (one line of /proc/PID/maps). */
 export interface SysvAttachment {
+  /** The task that has the segment attached. */
   pid: number;
   /** The range as /proc shows it, hex without 0x: `start` inclusive, `end` exclusive. */
   start: string;
+  /** See `start`. */
   end: string;
+  /** The segment's id (in the host IPC namespace). */
   shmid: number;
   /** The segment's key (0 for IPC_PRIVATE). */
   key: number;
+  /** Attached read-only (SHM_RDONLY) or read-write: restore attaches it the same way. */
   access: 'r' | 'rw';
+  /** Attached executable (SHM_EXEC). */
   exec: boolean;
   /** The segment's size in bytes at checkpoint (the mapping is this, rounded up to pages). */
   size: number;

@@ -11,6 +11,7 @@ import { isStopped } from './task-state.js';
 
 /** What detachSegments() did, and how to undo it. */
 export interface DetachedSegments {
+  /** The attachments that were detached (each range now holds a PROT_NONE placeholder). */
   attachments: SysvAttachment[];
   /** Every task we stopped to detach segments in (with or without success). */
   tasks: number[];

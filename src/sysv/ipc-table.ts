@@ -2,37 +2,61 @@
 // default, or another one's, named by its /proc/PID/ns/ipc.
 import { type IpcNamespaceFile, readInIpcNamespace } from './ipc-namespace.js';
 
+/** A shared memory segment as /proc/sysvipc/shm lists it. */
 export interface ShmSegment {
+  /** Its key, unsigned (0 for IPC_PRIVATE). */
   key: number;
+  /** Its shmid. */
   id: number;
   /** Permission bits (the low 9 bits of shm_perm.mode). */
   mode: number;
   /** Marked for removal (IPC_RMID): it is destroyed when its last attachment goes. */
   removed: boolean;
+  /** Its size in bytes. */
   size: number;
+  /** How many attachments it has (shm_nattch), in every process. */
   attachments: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
+  /** Its creator's uid. */
   cuid: number;
+  /** Its creator's gid. */
   cgid: number;
 }
 
+/** A semaphore set as /proc/sysvipc/sem lists it. */
 export interface SemSet {
+  /** Its key, unsigned (0 for IPC_PRIVATE). */
   key: number;
+  /** Its semid. */
   id: number;
+  /** Permission bits. */
   mode: number;
+  /** How many semaphores it has. */
   nsems: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
 }
 
+/** A message queue as /proc/sysvipc/msg lists it. */
 export interface MsgQueue {
+  /** Its key, unsigned (0 for IPC_PRIVATE). */
   key: number;
+  /** Its msqid. */
   id: number;
+  /** Permission bits. */
   mode: number;
+  /** Bytes queued (msg_cbytes). */
   bytes: number;
+  /** Messages queued (msg_qnum). */
   messages: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
 }
 
@@ -59,6 +83,7 @@ const n = (row: Record<string, number>, column: string): number => row[column] ?
 /** The key as the unsigned 32-bit value /proc/PID/maps prints in `/SYSV%08x`. */
 export const unsignedKey = (key: number): number => key >>> 0;
 
+/** The shared memory segments of an IPC namespace: this process's, or the one `ns` names (`/proc/PID/ns/ipc`). */
 export function readShmSegments(ns?: IpcNamespaceFile): ShmSegment[] {
   return rows('shm', ns).map((r) => ({
     key: unsignedKey(n(r, 'key')),
@@ -74,6 +99,7 @@ export function readShmSegments(ns?: IpcNamespaceFile): ShmSegment[] {
   }));
 }
 
+/** The semaphore sets of an IPC namespace, as readShmSegments. */
 export function readSemSets(ns?: IpcNamespaceFile): SemSet[] {
   return rows('sem', ns).map((r) => ({
     key: unsignedKey(n(r, 'key')),
@@ -85,6 +111,7 @@ export function readSemSets(ns?: IpcNamespaceFile): SemSet[] {
   }));
 }
 
+/** The message queues of an IPC namespace, as readShmSegments. */
 export function readMsgQueues(ns?: IpcNamespaceFile): MsgQueue[] {
   return rows('msg', ns).map((r) => ({
     key: unsignedKey(n(r, 'key')),

@@ -13,8 +13,11 @@ import { readShmSegments } from './ipc-table.js';
 
 /** A segment of the tree's own IPC namespace whose contents the images do not hold. */
 export interface LeftOutContents {
+  /** The segment's id in the tree's IPC namespace. */
   id: number;
+  /** Its key (0 for IPC_PRIVATE). */
   key: number;
+  /** Its size in bytes: what a refill may hold. */
   size: number;
 }
 

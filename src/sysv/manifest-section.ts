@@ -5,6 +5,7 @@ import { CriuError } from '../errors.js';
 import type { SysvAttachment } from './attachments.js';
 import type { LeftOutContents } from './ipcns-contents.js';
 
+/** The manifest's `sysv` section (Manifest.sysv). */
 export interface SysvManifest {
   /** Segments detached before CRIU ran: their contents are not in the images. */
   attachments: SysvAttachment[];

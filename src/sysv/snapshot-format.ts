@@ -11,26 +11,37 @@ const FORMAT = 1;
 
 /** One saved object. The data file holds a segment's bytes, a set's values, or a queue's messages. */
 export interface SnapshotObject {
+  /** `'shm'`, `'sem'` or `'msg'`. */
   kind: IpcKind;
+  /** Its id in its IPC namespace when saved. */
   id: number;
   /** Unsigned 32-bit key (0 for IPC_PRIVATE). */
   key: number;
   /** Permission bits. */
   mode: number;
+  /** Its owner. */
   uid: number;
+  /** Its group. */
   gid: number;
   /** shm: the segment's size in bytes; sem: the number of semaphores; msg: the number of messages. */
   size: number;
   /** msg only: the queue's capacity in bytes (msg_qbytes). */
   qbytes?: number;
+  /** The data file, in the snapshot's dir (`sysv-<kind>-<id>.bin`). */
   file: string;
+  /** The data file's size in bytes. */
   bytes: number;
+  /** The data file's SHA-256 (hex): a changed file is refused at restore. */
   sha256: string;
 }
 
+/** A SysV snapshot's manifest (`sysv-snapshot.json`): what snapshotSysv() saved, and where. */
 export interface SnapshotManifest {
+  /** The snapshot format's version. */
   format: number;
+  /** When the snapshot was taken (ISO 8601). */
   createdAt: string;
+  /** The objects saved, each with its data file. */
   objects: SnapshotObject[];
 }
 

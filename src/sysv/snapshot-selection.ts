@@ -4,7 +4,10 @@
 
 /** Which objects to save, by id in their IPC namespace. */
 export interface SysvSelection {
+  /** Shared memory segments, by shmid. */
   shm?: readonly number[];
+  /** Semaphore sets, by semid. */
   sem?: readonly number[];
+  /** Message queues, by msqid. */
   msg?: readonly number[];
 }

@@ -75,6 +75,7 @@ function wrap(kind: IpcKind, id: number, operation: CriuOperation, error: unknow
   );
 }
 
+/** snapshotSysv()'s options. */
 export interface SnapshotOptions {
   /**
    * The IPC namespace the ids are in, by the file naming it (`/proc/PID/ns/ipc`, e.g. of a child

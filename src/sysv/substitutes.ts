@@ -22,6 +22,7 @@ export type ShmSubstitute = 'same' | number | { key: number } | SnapshotSubstitu
  * stays as restored, zero when its contents were left out) before the tree runs.
  */
 export interface DataSubstitute {
+  /** The bytes to write at offset 0 (at most the segment's size); `Buffer.alloc(0)` starts it zeroed. */
   data: Uint8Array;
 }
 

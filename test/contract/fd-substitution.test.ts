@@ -39,7 +39,7 @@ forEachBackend(({ backend, startEcho }) => {
   it("'null' and a path: the process writes on into the file", async () => {
     const cp = await checkpointed();
     const out = join(scratchDir(), 'out.log');
-    const restored = await backend.restore(cp.imagesDir, { fds: { 0: 'null', 1: out, 2: 'null' } });
+    const restored = await backend.restore(cp.imagesDir, { fds: { 0: 'null', 1: { path: out }, 2: 'null' } });
     try {
       assert.equal(restored.stdout, undefined);
       assert.match(await fileMatches(out, /tick \d+\n/), /tick \d+\n/);
@@ -96,12 +96,12 @@ forEachBackend(({ backend, startEcho }) => {
     const other = join(dir, 'other.log');
     writeFileSync(other, 'not the same size');
     await assert.rejects(
-      backend.restore(cp.imagesDir, { fds: { 0: 'pipe', 1: other, 2: 'null' } }),
+      backend.restore(cp.imagesDir, { fds: { 0: 'pipe', 1: { path: other }, 2: 'null' } }),
       (error: { code?: string; message?: string }) =>
         error.code === 'INVALID_SUBSTITUTION' && /allowSizeChange/.test(error.message ?? ''),
     );
     const restored = await backend.restore(cp.imagesDir, {
-      fds: { 0: 'pipe', 1: other, 2: 'null' },
+      fds: { 0: 'pipe', 1: { path: other }, 2: 'null' },
       allowSizeChange: true,
     });
     await fileMatches(other, /tick \d+\n/);

@@ -1,8 +1,8 @@
 // Real checkpoints for the image codec's tests: compiles the images-* fixtures, starts them
 // detached, and dumps them with the CRIU command line (--leave-running), so that every image kind
 // CRIU writes for them can be decoded and re-encoded.
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -22,17 +22,6 @@ export function checkpointSkipReason(): string | false {
     return `no CRIU binary at ${criuBin} (run npm run install-criu, or set CRIU_BIN)`;
   }
   return false;
-}
-
-/** Compiles test/fixtures/NAME.c into dist/fixtures/NAME (again only when the source changed). */
-export function compileFixture(name: string): string {
-  const source = join(root, 'test/fixtures', `${name}.c`);
-  const out = join(root, 'dist/fixtures', name);
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(source).mtimeMs) {
-    mkdirSync(join(root, 'dist/fixtures'), { recursive: true });
-    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', '-o', out, source]);
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Node release lines for tests of Node children: the provisioned Node 22/24/26 (scripts/provision-node.mjs).
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -37,4 +38,22 @@ export function nodePath(major: number): string {
     provisioned.set(major, path);
   }
   return path;
+}
+
+/**
+ * A Node binary of `major`: the one running the tests or the first `node` on PATH if either is
+ * of that line (Node 20 is the machine's own), else the provisioned one.
+ */
+export function nodeOfMajor(major: number): string {
+  if (thisMajor === major) return process.execPath;
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'node');
+    try {
+      accessSync(candidate, constants.X_OK);
+    } catch {
+      continue;
+    }
+    if (nodeMajor(candidate) === major) return candidate;
+  }
+  return nodePath(major);
 }

@@ -12,13 +12,13 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = join(root, 'test/fixtures');
 const bin = join(root, 'dist/fixtures');
 
-/** Compiles test/fixtures/NAME.c once (again only when the source changed). */
+/** Compiles test/fixtures/NAME.c into dist/fixtures/NAME once (again only when the source changed). */
 export function fixture(name: string): string {
   const source = join(fixtures, `${name}.c`);
   const out = join(bin, name);
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(source).mtimeMs) {
     mkdirSync(bin, { recursive: true });
-    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, source]);
+    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-pthread', '-o', out, source]);
   }
   return out;
 }

@@ -53,6 +53,25 @@ test('node-criu dump then restore --detach: the tree keeps running after the CLI
   await waitForCount(victim.stateFile, atDump + 20);
 });
 
+test('node-criu restore --lazy-pages --detach returns once every page is in, saying how they came', {
+  skip,
+}, async () => {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  cleanup.push(victim.pid);
+  const images = join(dir, 'images');
+  assert.equal((await nodeCriu('dump', String(victim.pid), '-D', images)).code, 0);
+  await waitGone(victim.pid);
+  const atDump = readCount(victim.stateFile);
+  const restored = await nodeCriu('restore', '-D', images, '--lazy-pages', '--detach');
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.match(
+    restored.stderr,
+    /all pages in: [1-9]\d* lazy \(\d+ on fault, \d+ in the background\); restored eagerly: /,
+  );
+  await waitForCount(victim.stateFile, atDump + 5);
+});
+
 test('node-criu check --json reports usable', { skip }, async () => {
   const r = await nodeCriu('check', '--json');
   assert.equal(r.code, 0);
@@ -86,6 +105,14 @@ test('node-criu dump --leave-out, fds -D shows it, restore --fd substitutes it',
   const images = join(dir, 'images');
   const dump = await nodeCriu('dump', String(victim.pid), '-D', images, '--leave-out', '0');
   assert.equal(dump.code, 0, dump.stderr);
+  // What a restore will need, with the flag that provides it.
+  assert.match(
+    dump.stdout,
+    new RegExp(
+      `^restore:  fd 0 of pid ${victim.pid} \\(file [^)]+\\), left out by --leave-out: required, --fd 0=`,
+      'm',
+    ),
+  );
   const table = await nodeCriu('fds', '-D', images);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^PID\s+FD\s+TYPE/);
@@ -100,6 +127,10 @@ test('node-criu dump --leave-out, fds -D shows it, restore --fd substitutes it',
   const without = await nodeCriu('restore', '-D', images, '--detach');
   assert.equal(without.code, 1);
   assert.match(without.stderr, /INVALID_SUBSTITUTION.*fd 0 of pid/);
+  // A misspelt keyword is a usage mistake, not a file named after it.
+  const typo = await nodeCriu('restore', '-D', images, '--detach', '--fd', '0=nul');
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /--fd 0=nul: 'nul' is not .* Did you mean 'null'\?/);
   const restored = await nodeCriu('restore', '-D', images, '--detach', '--fd', '0=null');
   assert.equal(restored.code, 0, restored.stderr);
   await waitForCount(victim.stateFile, readCount(victim.stateFile) + 10);

@@ -24,7 +24,7 @@ async function nextLine(stream: Readable, pattern: RegExp): Promise<string> {
 const nsPids = (pid: number) =>
   (readFileSync(`/proc/${pid}/status`, 'utf8').match(/^NSpid:\s*(.*)$/m)?.[1] ?? '').split(/\s+/).map(Number);
 
-test("three concurrent restores of a namespaces: ['pid'] checkpoint are three independent copies", {
+test("four concurrent restores of a namespaces: ['pid'] checkpoint are four independent copies", {
   skip,
 }, async () => {
   const child = spawn(fixture('echo-counter'), [], { stdio: 'pipe', namespaces: ['pid'] });
@@ -32,10 +32,10 @@ test("three concurrent restores of a namespaces: ['pid'] checkpoint are three in
   await nextLine(child.stdout as Readable, /^tick/);
   const cp = await checkpoint(child.pid as number, { imagesDir: join(scratchDir(), 'images') });
   const copies = await Promise.all(
-    [0, 1, 2].map(() => restore(cp.imagesDir, { fds: { 0: 'pipe', 1: 'pipe', 2: 'null' } })),
+    [0, 1, 2, 3].map(() => restore(cp.imagesDir, { fds: { 0: 'pipe', 1: 'pipe', 2: 'null' } })),
   );
   cleanup.push(...copies.map((c) => c.pid));
-  assert.equal(new Set(copies.map((c) => c.pid)).size, 3, 'three distinct host pids');
+  assert.equal(new Set(copies.map((c) => c.pid)).size, 4, 'four distinct host pids');
   for (const copy of copies) assert.equal(nsPids(copy.pid).at(-1), 1, 'each copy is pid 1 of its own namespace');
   // Each copy answers on its own streams, counting on from the checkpoint.
   for (const [i, copy] of copies.entries()) {

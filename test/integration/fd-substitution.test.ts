@@ -241,7 +241,7 @@ test('a regular file is substituted by another path; the process writes there', 
   assert.deepEqual([entry?.type, entry?.access, entry?.append, entry?.leftOut], ['file', 'w', true, false]);
   assert.equal(entry?.key, join(dir, 'log').slice(1));
   await waitGone(pid);
-  const restored = await restore(cp.imagesDir, { fds: { 3: join(dir, 'other') } });
+  const restored = await restore(cp.imagesDir, { fds: { 3: { path: join(dir, 'other') } } });
   assert.ok((await ticksIn(join(dir, 'other'))) > 1, 'ticks continue into the substitute');
   restored.kill('SIGKILL');
   await restored.exited;
@@ -258,7 +258,7 @@ test('a left-out (external) file is substituted, its permission bits relaxed wit
   assert.match(entry?.key ?? '', /^file\[[0-9a-f]+:[0-9a-f]+\]$/);
   await waitGone(pid);
   // The substitute is created 0600; the original was 0644.
-  const restored = await restore(cp.imagesDir, { fds: { 3: join(dir, 'new-log') }, skipFileRwxCheck: true });
+  const restored = await restore(cp.imagesDir, { fds: { 3: { path: join(dir, 'new-log') } }, skipFileRwxCheck: true });
   assert.ok((await ticksIn(join(dir, 'new-log'))) > 1);
   restored.kill('SIGKILL');
   await restored.exited;
@@ -289,7 +289,7 @@ test('a memfd is substituted by a file', { skip }, async () => {
   const entry = cp.fds.find((e) => e.pid === pid && e.fd === 3);
   assert.deepEqual([entry?.type, entry?.key], ['memfd', '/memfd:state']);
   await waitGone(pid);
-  const restored = await restore(cp.imagesDir, { fds: { 3: join(dir, 'state') } });
+  const restored = await restore(cp.imagesDir, { fds: { 3: { path: join(dir, 'state') } } });
   assert.ok((await ticksIn(join(dir, 'state'))) > 1);
   restored.kill('SIGKILL');
   await restored.exited;

@@ -26,15 +26,10 @@ import { SkPacketEntrySchema } from '../../src/gen/criu_images_sockets_pb.js';
 import { CoreEntrySchema } from '../../src/gen/criu_images_task_pb.js';
 import { TtyDataEntrySchema } from '../../src/gen/criu_images_tty_pb.js';
 import { type DecodedImage, resolveImageName } from '../../src/images/codec.js';
-import {
-  checkpointSkipReason,
-  compileFixture,
-  dumpTree,
-  killVictim,
-  startVictim,
-} from '../helpers/images-checkpoints.js';
+import { checkpointSkipReason, dumpTree, killVictim, startVictim } from '../helpers/images-checkpoints.js';
 import { attempt, framesOf, mutators, prng } from '../helpers/images-mutate.js';
 import { addStats, checkImagesDir, emptyStats, type RoundTripStats } from '../helpers/images-roundtrip.js';
+import { fixture } from '../helpers/victims.js';
 
 const skip = checkpointSkipReason();
 const victims: number[] = [];
@@ -76,7 +71,7 @@ interface Case {
 }
 
 function victim(mode: string): (dir: string) => Promise<number> {
-  return (dir) => startVictim(compileFixture('images-victim'), [mode, dir], join(dir, 'ready'));
+  return (dir) => startVictim(fixture('images-victim'), [mode, dir], join(dir, 'ready'));
 }
 
 const cases: Case[] = [
@@ -152,7 +147,7 @@ const cases: Case[] = [
   },
   {
     name: 'SysV shared memory, semaphores and message queues in an IPC namespace',
-    start: (dir) => startVictim(compileFixture('images-sysv'), [dir], join(dir, 'ready')),
+    start: (dir) => startVictim(fixture('images-sysv'), [dir], join(dir, 'ready')),
     verify(images) {
       const sems = onlyOfType(images, 'ipcns-sem').entries;
       assert.deepEqual(

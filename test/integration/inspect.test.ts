@@ -18,7 +18,6 @@ import { inspect } from '../../src/inspect/inspect.js';
 import type { CheckpointView, TaskView, VmaView } from '../../src/inspect/types.js';
 import { readManifest } from '../../src/integrity/manifest.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { compileFixture } from '../helpers/images-checkpoints.js';
 import { killGroup, type ProcTask, procMapKind, procTree, startReady } from '../helpers/inspect-victims.js';
 import { fixture, scratchDir, waitForCount } from '../helpers/victims.js';
 
@@ -60,7 +59,7 @@ const cases: Record<string, Case> = {};
 
 before(async () => {
   if (skip) return;
-  const inspectVictim = compileFixture('inspect-victim');
+  const inspectVictim = fixture('inspect-victim');
   cases.victim = await dumpVictim((dir) => startReady(inspectVictim, [dir], join(dir, 'ready')));
   // The counter with 2 children, Node's stdio socketpairs (left out automatically) and its state
   // file left out by choice: left-out fds of three kinds.
@@ -80,9 +79,9 @@ before(async () => {
     },
     { leaveOut: [3] },
   );
-  const kinds = compileFixture('images-victim');
+  const kinds = fixture('images-victim');
   cases.kinds = await dumpVictim((dir) => startReady(kinds, ['kinds', dir], join(dir, 'ready')), { fileLocks: true });
-  const sysv = compileFixture('images-sysv');
+  const sysv = fixture('images-sysv');
   cases.sysv = await dumpVictim((dir) => startReady(sysv, [dir], join(dir, 'ready')));
 });
 

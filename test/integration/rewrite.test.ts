@@ -35,10 +35,10 @@ test('allowSizeChange: a left-out file substituted by one of another size restor
   writeFileSync(bigger, 'a file of quite another size');
 
   await assert.rejects(
-    restore(cp.imagesDir, { fds: { 3: bigger } }),
+    restore(cp.imagesDir, { fds: { 3: { path: bigger } } }),
     (e) => isCriuError(e, 'INVALID_SUBSTITUTION') && /has 28 bytes but .* had 12: .*allowSizeChange/.test(e.message),
   );
-  const restored = await restore(cp.imagesDir, { fds: { 3: bigger }, allowSizeChange: true });
+  const restored = await restore(cp.imagesDir, { fds: { 3: { path: bigger } }, allowSizeChange: true });
   cleanup.push(restored.pid);
   assert.equal(readlinkSync(`/proc/${restored.pid}/fd/3`), bigger, 'the restored process holds the substitute');
   restored.kill('SIGKILL');

@@ -23,6 +23,19 @@ test('check() reports version >= 4.1, features and no problems', { skip }, async
   assert.ok(result.criuPath);
   // Measured on this project's machines: no soft-dirty tracking, uffd and pidfd present.
   assert.equal(typeof result.features?.memTrack, 'boolean');
+  // Lazy restore is listed as unavailable exactly when CRIU's feature check finds no userfaultfd.
+  assert.deepEqual(
+    result.unavailable.map((u) => u.feature),
+    result.features?.lazyPages ? [] : ['lazyPages'],
+  );
+});
+
+test('check() on the simulator lists lazy restore as unavailable, with the fix', async () => {
+  const result = await check({ backend: 'sim' });
+  assert.equal(result.usable, true);
+  const [lazy] = result.unavailable;
+  assert.equal(lazy?.feature, 'lazyPages');
+  assert.match(lazy?.fix ?? '', /backend 'criu'/);
 });
 
 test('VERSION and FEATURE_CHECK over RPC', { skip }, async () => {

@@ -15,7 +15,6 @@ import { checkpoint, inspect, isCriuError, restore, spawn } from '../../src/inde
 import { ipcNamespaceOf } from '../../src/sysv/ipc-namespace.js';
 import { readShmSegments } from '../../src/sysv/ipc-table.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { compileFixture } from '../helpers/images-checkpoints.js';
 import { readNumbers, waitForState } from '../helpers/sysv-objects.js';
 import { alive, fixture, killAll, scratchDir } from '../helpers/victims.js';
 
@@ -64,6 +63,27 @@ test("spawn with namespaces: ['ipc'] runs the child in its own IPC namespace; CR
   await restored.exited;
 });
 
+test('a lazy restore restores the SysV segment eagerly (CRIU cannot serve it on demand) and says so', {
+  skip,
+}, async () => {
+  const state = join(scratchDir(), 'ipcns');
+  const victim = await startInNamespace(state);
+  const cp = await checkpoint(victim.pid, { imagesDir: join(scratchDir(), 'images') });
+  const [, saved = 0] = await waitForState(state, (n) => n.length === 3, 'the last state');
+  const restored = await restore(cp.imagesDir, { lazyPages: true });
+  started.push(restored.pid);
+  const stats = await restored.pagesLoaded;
+  assert.deepEqual(
+    stats?.eager.find((e) => e.kind === 'sysv'),
+    { kind: 'sysv', pages: 1 },
+    `the one page written of the segment is listed as restored eagerly: ${JSON.stringify(stats?.eager)}`,
+  );
+  const [, value] = await waitForState(state, ([, v = 0]) => v >= saved + 2, `the count going on from ${saved}`);
+  assert.ok((value ?? 0) >= saved + 2);
+  restored.kill('SIGKILL');
+  await restored.exited;
+});
+
 test("leaveOutContents: the segment's pages are not in the images; restore needs a refill and resumes from it", {
   skip,
 }, async () => {
@@ -71,6 +91,21 @@ test("leaveOutContents: the segment's pages are not in the images; restore needs
   const victim = await startInNamespace(state);
   const cp = await checkpoint(victim.pid, { digest: false, sysv: { leaveOutContents: [victim.shmid] } });
   assert.deepEqual(cp.sysv?.contentsLeftOut, [{ id: victim.shmid, key: KEY, size: SIZE }]);
+  // Listed among what the restore needs, with the option that refills it.
+  assert.deepEqual(
+    cp.needs.filter((n) => n.kind === 'shm-contents'),
+    [
+      {
+        kind: 'shm-contents',
+        id: victim.shmid,
+        key: KEY,
+        size: SIZE,
+        why: 'leaveOutContents',
+        substitute: 'required',
+        option: `sysv.shm['${victim.shmid}']`,
+      },
+    ],
+  );
   const [segment] = (await inspect(cp.imagesDir)).sysv[0]?.shm ?? [];
   assert.equal(segment?.id, victim.shmid);
   assert.equal(segment?.presentPages, 0, 'no page of the segment is in the images');
@@ -217,7 +252,7 @@ test('IPC-namespace mode: segments, semaphore values and queued messages come ba
 }, async () => {
   const dir = scratchDir();
   // The fixture makes its own IPC namespace, then segments, semaphore sets and queues with messages.
-  const child = spawn(compileFixture('images-sysv'), [dir], { stdio: 'ignore' });
+  const child = spawn(fixture('images-sysv'), [dir], { stdio: 'ignore' });
   child.unref();
   started.push(child.pid as number);
   while (!existsSync(join(dir, 'ready'))) await new Promise((r) => setTimeout(r, 10));

@@ -83,13 +83,13 @@ test('a substitution CRIU rejects half-way (a substitute file of another mode): 
   const substitute = join(dir, 'substitute');
   writeFileSync(substitute, `${'0'.repeat(20)}\n`);
   chmodSync(substitute, 0o600);
-  const failure = await criuFailure(restore(left.imagesDir, { fds: { 3: substitute } }));
+  const failure = await criuFailure(restore(left.imagesDir, { fds: { 3: { path: substitute } } }));
   assert.equal(failure.code, 'RESTORE_FAILED');
   assert.match(failure.message, /mode|skipFileRwxCheck/);
   await assertNoneAlive(left.pids);
   assert.deepEqual(zombieChildren(), []);
   assertUnchanged(left.imagesDir, before);
-  const restored = await restore(left.imagesDir, { fds: { 3: substitute }, skipFileRwxCheck: true });
+  const restored = await restore(left.imagesDir, { fds: { 3: { path: substitute } }, skipFileRwxCheck: true });
   started.push(restored.pid);
   restored.kill('SIGKILL');
   await restored.exited;

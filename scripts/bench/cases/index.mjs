@@ -1,4 +1,5 @@
-// The cases by number, in the order issue 7 lists them (8: lazy restore, issue 14); each `(ctx) => rows`.
+// The cases by number, in the order issue 7 lists them (8: lazy restore, 9: the warm server, issue
+// 14; 10: incremental checkpoints, issue 17); each `(ctx) => rows`.
 import { row } from '../rows.mjs';
 import { memoryBandwidth } from './bandwidth.mjs';
 import { eventLoopCase } from './event-loop.mjs';
@@ -6,8 +7,10 @@ import { integrityCase } from './integrity.mjs';
 import { latencyCase } from './latency.mjs';
 import { lazyCase } from './lazy.mjs';
 import { rewriteCase } from './rewrite.mjs';
+import { seriesCase } from './series.mjs';
 import { substitutionsCase } from './substitutions.mjs';
 import { sysvCase } from './sysv.mjs';
+import { warmCase } from './warm.mjs';
 
 const SMALL = ['tiny C', 'bash loop', 'idle Node'];
 const LARGE = ['C, 100 MiB', 'C, 1 GiB', 'C, 4 GiB'];
@@ -39,4 +42,6 @@ export const cases = {
     for (const victim of ctx.quick ? LARGE.slice(0, 1) : LARGE) rows.push(...(await lazyCase(ctx, '8', victim)));
     return rows;
   },
+  9: warmCase,
+  10: seriesCase,
 };

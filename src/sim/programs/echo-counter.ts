@@ -1,5 +1,6 @@
 // The simulated twin of test/fixtures/echo-counter.c: "tick N" every 20 ms on stdout, and each
-// line read on stdin answered with "echo LINE at N", N counting on across checkpoint/restore.
+// line read on stdin answered with "echo LINE at N", N counting on across checkpoint/restore;
+// the line "exit N" makes it exit with code N.
 import type { SimProgram } from './program.js';
 
 const TICKS = 0; // u64
@@ -17,7 +18,10 @@ export const echoCounter: SimProgram = {
       for (const byte of chunk) {
         const used = mem.readUInt32LE(USED);
         if (byte === 0x0a) {
-          ctx.write(1, `echo ${mem.toString('utf8', LINE, LINE + used)} at ${ticks()}\n`);
+          const line = mem.toString('utf8', LINE, LINE + used);
+          const exit = /^exit (\d+)/.exec(line);
+          if (exit) ctx.exit(Number(exit[1]));
+          else ctx.write(1, `echo ${line} at ${ticks()}\n`);
           mem.writeUInt32LE(0, USED);
         } else if (used < LINE_MAX) {
           mem[LINE + used] = byte;

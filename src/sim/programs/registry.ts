@@ -14,6 +14,7 @@ export function defineProgram(program: SimProgram): void {
   programs.set(program.name, program);
 }
 
+/** The names of the programs sim.spawn can run: the built-in ones and those defined with defineProgram. */
 export function programNames(): string[] {
   return [...programs.keys()];
 }
