@@ -11,6 +11,8 @@ import { meaningfulErrors, readLogErrors } from './log.js';
 
 /** Where the daemon says it listens: the fd of its --status-fd. */
 const STATUS_FD = 3;
+/** Where a page-server source's connected socket lands in the daemon (its --ps-socket). */
+const PAGE_SOCKET_FD = 4;
 /**
  * Debug: the daemon's log is the only count of the pages it served on fault and in the
  * background. Measured here it costs nothing visible: 3,200 lines (175 KB) for 1 GiB, a few
@@ -36,20 +38,25 @@ async function failure(why: string, logPath: string): Promise<CriuError> {
 
 /**
  * Resolves once the daemon listens in `workDir`; rejects (the daemon reaped) if it exits first.
- * Its log goes to `logPath`, read for the stats once it has served every page.
+ * Its log goes to `logPath`, read for the stats once it has served every page. With `pageSocket`
+ * (a connected stream socket of ours) the pages come from a remote page server over it (live
+ * migration: `--page-server --ps-socket`), not from the images' pages files.
  */
 export async function startLazyPagesDaemon(
   criuPath: string,
   imagesDir: string,
   workDir: string,
   logPath: string,
+  pageSocket?: number,
 ): Promise<LazyPagesDaemon> {
   const native = loadNative();
   const [statusRead, statusWrite] = native.pipePair();
   let watcher: ProcessWatcher;
   try {
     const args = ['lazy-pages', '-D', imagesDir, '-W', workDir, '-o', logPath, `-v${DAEMON_LOG_LEVEL}`];
-    watcher = spawnCriu(criuPath, [...args, '--status-fd', String(STATUS_FD)], [-1, -1, -1, statusWrite]);
+    const remote = pageSocket === undefined ? [] : ['--page-server', '--ps-socket', String(PAGE_SOCKET_FD)];
+    const fds = [-1, -1, -1, statusWrite, ...(pageSocket === undefined ? [] : [pageSocket])];
+    watcher = spawnCriu(criuPath, [...args, ...remote, '--status-fd', String(STATUS_FD)], fds);
   } catch (error) {
     closeSync(statusRead);
     throw error;
@@ -73,7 +80,10 @@ export async function startLazyPagesDaemon(
   let stoppedBecause: string | undefined;
   const pagesLoaded = exited.then(async ({ code, signal }) => {
     if (code === 0) return readLazyPagesStats(logPath);
-    throw await failure(stoppedBecause ?? `stopped serving pages (${signal ?? code})`, logPath);
+    // Ended by us: the reason is ours to give, and its log explains nothing.
+    if (stoppedBecause !== undefined)
+      throw new CriuError('RESTORE_FAILED', `criu lazy-pages ${stoppedBecause}.`, { operation: 'restore' });
+    throw await failure(`stopped serving pages (${signal ?? code})`, logPath);
   });
   // Awaited by whoever holds the handle; never an unhandled rejection.
   pagesLoaded.catch(() => {});

@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LazyPagesDaemon, startLazyPagesDaemon } from '../criu/lazy-pages-daemon.js';
+import { CriuError } from '../errors.js';
 import { removeDir } from '../fs/flat-dir.js';
 import type { RestoreConcern } from '../pipeline/restore-phases.js';
 import type { LazyPagesStats } from '../types.js';
@@ -22,7 +23,17 @@ async function logDir(workDir: string | undefined): Promise<{ dir: string; own: 
   return { dir: await mkdtemp(join(tmpdir(), 'node-criu-lazy-pages-')), own: true };
 }
 
-export function lazyPages(criuPath: string): RestoreConcern {
+/**
+ * Where the pages come from besides the images: a remote page server (live migration), reached
+ * over a connected stream socket of ours that the daemon is given. It is the caller's: closed
+ * by the caller once the daemon has started (the daemon holds its own copy).
+ */
+export interface PageServerSource {
+  socket: number;
+}
+
+/** The concern; with `pageServer` the daemon fetches the lazy pages from it. */
+export function lazyPages(criuPath: string, pageServer?: PageServerSource): RestoreConcern {
   return {
     name: 'lazy pages',
     async plan(context) {
@@ -31,21 +42,35 @@ export function lazyPages(criuPath: string): RestoreConcern {
       let daemon: LazyPagesDaemon | undefined;
       let pagesLoaded: Promise<LazyPagesStats> | undefined;
       let ownLog: string | undefined;
+      // A daemon that failed on its own keeps its log: its error names it.
+      let logExplains = false;
       const removeLog = async () => {
-        if (ownLog !== undefined) await removeDir(ownLog);
+        if (ownLog !== undefined && !logExplains) await removeDir(ownLog);
+      };
+      // Once pagesLoaded has settled: it reads the log of a daemon that served every page.
+      const stopThenRemoveLog = async (why?: string) => {
+        await daemon?.stop(why);
+        await pagesLoaded?.catch(() => {});
+        await removeLog();
       };
       return {
         criu: { lazyPages: true },
         prepare: async () => {
           const workDir = await context.workDir();
           const log = await logDir(context.options.workDir);
-          daemon = await startLazyPagesDaemon(criuPath, context.imagesDir, workDir, join(log.dir, LOG));
+          const logPath = join(log.dir, LOG);
+          daemon = await startLazyPagesDaemon(criuPath, context.imagesDir, workDir, logPath, pageServer?.socket);
           if (log.own) ownLog = log.dir;
-          pagesLoaded = daemon.pagesLoaded.then(async (served) => {
-            // Read and done with; a failed daemon's log stays, named by its error.
-            await removeLog();
-            return { ...served, eager };
-          });
+          pagesLoaded = daemon.pagesLoaded.then(
+            async (served) => {
+              await removeLog(); // read and done with
+              return { ...served, eager };
+            },
+            (error: unknown) => {
+              logExplains = error instanceof CriuError && error.logPath !== undefined;
+              throw error;
+            },
+          );
           // Awaited by whoever holds the handle; never an unhandled rejection.
           pagesLoaded.catch(() => {});
         },
@@ -53,13 +78,11 @@ export function lazyPages(criuPath: string): RestoreConcern {
           return pagesLoaded ? { pagesLoaded } : {};
         },
         release: async (failed) => {
-          if (!failed) return;
-          await daemon?.stop();
-          await removeLog();
+          if (failed) await stopThenRemoveLog();
         },
         // The daemon exits by itself once every page is in; a tree gone first needs none of them.
         afterExit: () => {
-          void daemon?.stop('was ended: the restored tree exited before all its pages were in').then(removeLog);
+          void stopThenRemoveLog('was ended: the restored tree exited before all its pages were in');
         },
       };
     },

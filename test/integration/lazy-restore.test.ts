@@ -112,6 +112,19 @@ test('a lazy restore that fails after its daemon started ends the daemon', { ski
   await noDaemonLeft();
 });
 
+test('a lazy restore aborted by its AbortSignal after the daemon started ends the daemon and the tree', {
+  skip,
+}, async () => {
+  const images = await checkpointVictim(64);
+  const controller = new AbortController();
+  // Aborted once CRIU has recreated the tree, which the daemon is already serving.
+  const hooks = { postRestore: () => void controller.abort() };
+  await assert.rejects(restore(images, { lazyPages: true, hooks, signal: controller.signal }), (e) =>
+    isCriuError(e, 'ABORTED'),
+  );
+  await noDaemonLeft();
+});
+
 test('a lazily restored tree that exits before its pages are in ends the daemon; pagesLoaded says so', {
   skip,
 }, async () => {
