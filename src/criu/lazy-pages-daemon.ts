@@ -90,7 +90,7 @@ export async function startLazyPagesDaemon(
   return {
     pagesLoaded,
     async stop(why) {
-      stoppedBecause = why;
+      stoppedBecause = why ?? 'was ended: the restore it served failed';
       watcher.kill(9);
       await exited.catch(() => {});
     },
