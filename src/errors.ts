@@ -36,7 +36,11 @@ export type CriuErrorCode =
   /** An fd substitution or leave-out names something the checkpoint lacks, or cannot work. */
   | 'INVALID_SUBSTITUTION'
   /** send() or disconnect() on a restored process whose IPC channel is closed (or that has none). */
-  | 'CHANNEL_CLOSED';
+  | 'CHANNEL_CLOSED'
+  /** migrate(): the tree cannot move as it is, or the destination refused it; nothing was frozen. */
+  | 'MIGRATION_REFUSED'
+  /** migrate()/serve(): the move failed; the message says where the tree runs now (source resumed, or destination). */
+  | 'MIGRATION_FAILED';
 
 /** What was being done when an error happened (CriuError.operation): mostly a CRIU request's name. */
 export type CriuOperation =
@@ -54,8 +58,16 @@ export type CriuOperation =
   | 'spawn'
   /** Removing a checkpoint (Checkpoint.remove). */
   | 'remove'
+  /** Writing a checkpoint archive (exportCheckpoint). */
+  | 'export'
+  /** Reading a checkpoint archive into an images dir (importCheckpoint). */
+  | 'import'
   /** A restored process's IPC channel (send, disconnect, reading its messages). */
-  | 'ipc';
+  | 'ipc'
+  /** The source side of a live migration (migrate()). */
+  | 'migrate'
+  /** The destination side of a live migration (serve()). */
+  | 'serve';
 
 /** The facts a CriuError is made with (see its properties). */
 export interface CriuErrorDetails {

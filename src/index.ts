@@ -19,6 +19,10 @@ import type {
   RestoreOptions,
 } from './types.js';
 
+// Checkpoint archives (their TSDoc is in src/archive/).
+export type { ArchiveCompression } from './archive/compression.js';
+export { type ExportOptions, type ExportResult, exportCheckpoint } from './archive/export.js';
+export { type ImportOptions, type ImportResult, importCheckpoint } from './archive/import.js';
 export { type Backend, CAPABILITIES, type Capability, capabilitiesOf } from './backend.js';
 export type { BackendChoice, BackendName } from './backend-choice.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
@@ -30,6 +34,10 @@ export { type VerifyResult, verifyImages } from './integrity/verify.js';
 export { type CheckpointableForkOptions, fork } from './launch/fork.js';
 export type { LaunchOptions, SpawnNamespace } from './launch/launch-options.js';
 export { type CheckpointableSpawnOptions, spawn } from './launch/spawn.js';
+export { type Endpoint, formatEndpoint, parseEndpoint } from './migrate/address.js';
+export { migrate } from './migrate/migrate.js';
+export { serve } from './migrate/serve.js';
+export type * from './migrate/types.js';
 export { type FileRelaxation, relaxFiles } from './rewrite/file-edits.js';
 export { renumberPids } from './rewrite/pid-edits.js';
 export { ImageSet, type RewriteResult, rewriteImages } from './rewrite/rewrite.js';

@@ -2,6 +2,8 @@
 import { didYouMean } from './did-you-mean.js';
 import { OUTSIDE_FDS_MODES } from './fds/outside-defaults.js';
 import { assertFdSubstitutions } from './fds/substitute-form.js';
+import { assertEndpoint } from './migrate/address.js';
+import type { MigrateOptions, ServeOptions } from './migrate/types.js';
 import type { CheckOptions, CheckpointOptions, RestoreOptions } from './types.js';
 
 type Check = (value: unknown, name: string) => void;
@@ -227,7 +229,7 @@ function validateShape(
     if (v !== undefined) check(v, name);
   }
   for (const key of required) {
-    if (value[key] === undefined) throw new TypeError(`Option '${prefix}.${key}' is required.`);
+    if (value[key] === undefined) throw new TypeError(`Option '${prefix ? `${prefix}.` : ''}${key}' is required.`);
   }
 }
 
@@ -236,6 +238,47 @@ function validate<T>(options: unknown, shape: Record<string, Check>, what: strin
   if (!isObject(options)) throw new TypeError(`${what} options must be an object.`);
   validateShape(options, shape, '');
   return options as T;
+}
+
+export const MIGRATE_OPTIONS = {
+  criuPath: string,
+  logLevel: integer(0, 4),
+  signal,
+  timeout: milliseconds,
+  to: (v: unknown, n: string) => assertEndpoint(v, n),
+  leftBehind: (v: unknown, n: string) => {
+    if (v !== 'refuse' && v !== 'replace') fail(n, "'refuse' or 'replace'", v);
+  },
+  leaveOut: leaveOutAdvice,
+  shellJob: boolean,
+  external: stringList,
+  imagesDir: string,
+};
+export const SERVE_OPTIONS = {
+  criuPath: string,
+  logLevel: integer(0, 4),
+  listen: (v: unknown, n: string) => assertEndpoint(v, n, true),
+  imagesRoot: string,
+  keepImages: boolean,
+  fds: assertFdSubstitutions,
+  outsideFds: RESTORE_OPTIONS.outsideFds,
+  accept: (v: unknown, n: string) => {
+    if (typeof v !== 'function') fail(n, 'a function', v);
+  },
+};
+
+/** migrate()'s options; `to` is required. */
+export function validateMigrateOptions(o: unknown): MigrateOptions {
+  if (!isObject(o)) throw new TypeError("migrate options must be an object with 'to'.");
+  validateShape(o, MIGRATE_OPTIONS, '', ['to']);
+  return o as unknown as MigrateOptions;
+}
+
+/** serve()'s options; `listen` is required. */
+export function validateServeOptions(o: unknown): ServeOptions {
+  if (!isObject(o)) throw new TypeError("serve options must be an object with 'listen'.");
+  validateShape(o, SERVE_OPTIONS, '', ['listen']);
+  return o as unknown as ServeOptions;
 }
 
 export const validateCheckOptions = (o: unknown) => validate<CheckOptions>(o, CHECK_OPTIONS, 'check');

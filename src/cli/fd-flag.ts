@@ -38,3 +38,13 @@ function substituteOf(text: string, flag: string): FdSubstitute {
     `--fd ${flag}: '${text}' is not ${FORMS}.${near === undefined ? '' : ` Did you mean '${near}'?`} A file in the current directory is written ./${text}.`,
   );
 }
+
+/** Every `--fd` flag as restore()'s `fds` table (the root's by fd, other tasks' by pid). */
+export function fdTableOf(flags: readonly string[]): Record<number, FdSubstitute | Record<number, FdSubstitute>> {
+  const fds: Record<number, FdSubstitute | Record<number, FdSubstitute>> = {};
+  for (const { pid, fd, substitute } of flags.map(parseFdFlag)) {
+    if (pid === undefined) fds[fd] = substitute;
+    else fds[pid] = { ...(fds[pid] as Record<number, FdSubstitute> | undefined), [fd]: substitute };
+  }
+  return fds;
+}

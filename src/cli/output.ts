@@ -1,6 +1,8 @@
 // Human-readable output of the CLI (the --json output is the library's objects as they are).
 import { capabilitiesOf } from '../backend.js';
+import { PAGE_SIZE } from '../inspect/memory.js';
 import type { Checkpoint, CheckResult } from '../types.js';
+import { humanBytes } from './bytes.js';
 import { needLines } from './needs-output.js';
 
 /** Prints `value` as JSON under --json, else runs the human-readable printer. */
@@ -34,7 +36,7 @@ export function printCheckpoint(cp: Checkpoint): void {
     const s = cp.stats;
     const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
     console.log(
-      `stats:    frozen ${ms(s.frozenTimeUs)} (freezing ${ms(s.freezingTimeUs)}, memdump ${ms(s.memdumpTimeUs)}, memwrite ${ms(s.memwriteTimeUs)}), ${s.pagesWritten} pages written`,
+      `stats:    frozen ${ms(s.frozenTimeUs)} (freezing ${ms(s.freezingTimeUs)}, memdump ${ms(s.memdumpTimeUs)}, memwrite ${ms(s.memwriteTimeUs)}), ${humanBytes(s.pagesWritten * PAGE_SIZE)} of pages written`,
     );
   }
   console.log(`log:      ${cp.logPath}`);

@@ -2,21 +2,9 @@
 // table, SysV IPC objects, namespaces and CRIU's statistics (--json prints the view as it is).
 import { formatFdTable } from '../fds/fd-table.js';
 import type { JsonInteger } from '../inspect/json-safe.js';
-import type { CheckpointView, SysvView, TaskView, VmaView } from '../inspect/types.js';
-
-/** A byte count as people read it (`4 KiB`, `10.5 MiB`). */
-export function humanBytes(value: JsonInteger): string {
-  const n = Number(value);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let unit = 0;
-  let scaled = n;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  const text = unit === 0 || Number.isInteger(scaled) ? String(scaled) : scaled.toFixed(1);
-  return `${text} ${units[unit]}`;
-}
+import { PAGE_SIZE } from '../inspect/memory.js';
+import type { CheckpointView, ManifestFacts, SysvView, TaskView, VmaView } from '../inspect/types.js';
+import { humanBytes } from './bytes.js';
 
 /** Rows as columns padded to their widest cell, each line prefixed with `indent`. */
 export function columns(rows: readonly string[][], indent = ''): string {
@@ -25,22 +13,30 @@ export function columns(rows: readonly string[][], indent = ''): string {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** A count of CRIU's pages as bytes (`1.5 MiB`). */
+const pages = (n: JsonInteger) => humanBytes(Number(n) * PAGE_SIZE);
 const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const octal = (n: number) => `0${(n & 0o777).toString(8).padStart(3, '0')}`;
 
-function stateText(task: TaskView): string {
-  if (task.state === 'zombie' && task.exit) {
+/**
+ * What the task was at the dump and what became of it: a zombie stays one; a live task was left
+ * running or killed after the dump (the manifest says which; plain CRIU images do not).
+ */
+function stateText(task: TaskView, manifest: ManifestFacts | null): string {
+  if (task.state === 'zombie') {
+    if (!task.exit) return 'zombie';
     return task.exit.signal !== null
       ? `zombie, killed by signal ${task.exit.signal}`
       : `zombie, exited ${task.exit.code}`;
   }
-  return task.state;
+  if (!manifest || task.state === 'unknown') return task.state;
+  return `${task.state}, ${manifest.leftRunning ? 'left running' : 'killed after the dump'}`;
 }
 
-function taskLine(task: TaskView): string {
+function taskLine(task: TaskView, manifest: ManifestFacts | null): string {
   const threads = `${plural(task.threadCount, 'thread')}: ${task.tids.join(' ')}`;
-  return `${task.pid} ${task.command ?? '?'} [${stateText(task)}] pgid ${task.pgid} sid ${task.sid}, ${threads}`;
+  return `${task.pid} ${task.command ?? '?'} [${stateText(task, manifest)}] pgid ${task.pgid} sid ${task.sid}, ${threads}`;
 }
 
 /** The tree, children under their parent (pstree order), with box-drawing branches. */
@@ -48,7 +44,7 @@ function treeLines(view: CheckpointView): string[] {
   const byPid = new Map(view.tasks.map((t) => [t.pid, t]));
   const lines: string[] = [];
   const walk = (task: TaskView, prefix: string, branch: string, seen: Set<number>) => {
-    lines.push(`  ${prefix}${branch}${taskLine(task)}`);
+    lines.push(`  ${prefix}${branch}${taskLine(task, view.manifest)}`);
     seen.add(task.pid);
     const children = task.children.map((pid) => byPid.get(pid)).filter((t): t is TaskView => !!t && !seen.has(t.pid));
     const nextPrefix = prefix + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');
@@ -78,10 +74,10 @@ function memoryLines(task: TaskView): string[] {
   const t = memory.totals;
   const lines = [
     `Memory of ${task.pid} (${task.command ?? '?'}${memory.exe ? `, exe ${memory.exe}` : ''}): ${plural(t.vmaCount, 'VMA')}, ` +
-      `${humanBytes(t.mappedBytes)} mapped, ${plural(t.presentPages, 'page')} dumped (${humanBytes(t.presentBytes)})` +
+      `${humanBytes(t.mappedBytes)} mapped, ${humanBytes(t.presentBytes)} dumped` +
       `${memory.pagesImage ? ` in ${memory.pagesImage}` : ''}`,
   ];
-  const rows = [['START', 'END', 'SIZE', 'PROT', 'KIND', 'PAGES', 'SHARED', 'OBJECT']];
+  const rows = [['START', 'END', 'SIZE', 'PROT', 'KIND', 'DUMPED', 'SHARED', 'OBJECT']];
   for (const vma of memory.vmas) {
     rows.push([
       vma.start,
@@ -89,8 +85,8 @@ function memoryLines(task: TaskView): string[] {
       humanBytes(vma.size),
       vma.prot,
       vma.kind,
-      String(vma.presentPages),
-      vma.sharedPages === null ? '-' : String(vma.sharedPages),
+      humanBytes(vma.presentBytes),
+      vma.sharedPages === null ? '-' : pages(vma.sharedPages),
       vmaObject(vma),
     ]);
   }
@@ -103,13 +99,13 @@ function sysvLines(sysv: SysvView): string[] {
   const rows: string[][] = [];
   for (const shm of sysv.shm) {
     const attached = shm.attachedBy.length > 0 ? `attached by ${shm.attachedBy.join(' ')}` : 'not attached';
-    const pages = shm.presentPages === null ? '' : `, ${plural(shm.presentPages, 'page')} dumped`;
+    const dumped = shm.presentPages === null ? '' : `, ${pages(shm.presentPages)} dumped`;
     rows.push([
       'shm',
       `id ${shm.id}`,
       `key ${hex8(shm.key)}`,
       `mode ${octal(shm.mode)}`,
-      `size ${humanBytes(shm.size)}${pages}`,
+      `size ${humanBytes(shm.size)}${dumped}`,
       attached,
     ]);
   }
@@ -159,11 +155,13 @@ function statsLines(view: CheckpointView): string[] {
   const d = view.stats.dump;
   if (d) {
     const shared =
-      d.shpagesScanned !== null ? `; shared pages scanned ${d.shpagesScanned}, written ${d.shpagesWritten ?? 0}` : '';
+      d.shpagesScanned !== null
+        ? `; shared memory scanned ${pages(d.shpagesScanned)}, written ${pages(d.shpagesWritten ?? 0)}`
+        : '';
     lines.push(
       `Dump statistics: frozen ${ms(d.frozenTimeUs)} (freezing ${ms(d.freezingTimeUs)}, memdump ${ms(d.memdumpTimeUs)}, ` +
-        `memwrite ${ms(d.memwriteTimeUs)}); pages scanned ${d.pagesScanned}, written ${d.pagesWritten}, ` +
-        `in parent ${d.pagesSkippedParent}, lazy ${d.pagesLazy}${shared}`,
+        `memwrite ${ms(d.memwriteTimeUs)}); memory scanned ${pages(d.pagesScanned)}, written ${pages(d.pagesWritten)}, ` +
+        `in parent ${pages(d.pagesSkippedParent)}, lazy ${pages(d.pagesLazy)}${shared}`,
     );
   } else {
     lines.push('Dump statistics: none (no stats-dump)');
@@ -171,7 +169,7 @@ function statsLines(view: CheckpointView): string[] {
   const r = view.stats.restore;
   if (r) {
     lines.push(
-      `Restore statistics: forking ${ms(r.forkingTimeUs)}, restore ${ms(r.restoreTimeUs)}, pages restored ${r.pagesRestored ?? '?'}`,
+      `Restore statistics: forking ${ms(r.forkingTimeUs)}, restore ${ms(r.restoreTimeUs)}, memory restored ${r.pagesRestored === null ? '?' : pages(r.pagesRestored)}`,
     );
   }
   return lines;
@@ -184,7 +182,7 @@ function hostSysvLines(view: CheckpointView): string[] {
   return [
     'Host SysV attachments (contents not in the images; attached to a live segment at restore):',
     ...list.map(
-      (a) => `  pid ${a.pid} ${a.start}-${a.end} ${a.access} shmid ${a.shmid} key ${a.key} (${a.size} bytes)`,
+      (a) => `  pid ${a.pid} ${a.start}-${a.end} ${a.access} shmid ${a.shmid} key ${a.key} (${humanBytes(a.size)})`,
     ),
   ];
 }

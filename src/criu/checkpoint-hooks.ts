@@ -14,7 +14,17 @@ export interface DumpHooks {
   frozen(): ReadonlyMap<number, string | undefined>;
 }
 
-export function dumpHooks(pid: number, options: CheckpointOptions, steps: readonly CheckpointStep[]): DumpHooks {
+/**
+ * `afterWritten` runs at post-dump after the steps' imagesWritten; its throw rolls the dump back.
+ * `treeIsDone`: whether, CRIU dying after post-dump, its tree is to be ended (default: yes).
+ */
+export function dumpHooks(
+  pid: number,
+  options: CheckpointOptions,
+  steps: readonly CheckpointStep[],
+  afterWritten?: () => Promise<void>,
+  treeIsDone: () => boolean = () => true,
+): DumpHooks {
   let written = false;
   let frozen = new Map<number, string | undefined>();
   const hooks: Hooks = {
@@ -23,6 +33,13 @@ export function dumpHooks(pid: number, options: CheckpointOptions, steps: readon
       const answer = await options.hooks?.postDump?.(notification);
       written = answer !== false;
       if (written) for (const step of steps) step.imagesWritten?.();
+      try {
+        if (written) await afterWritten?.();
+      } catch (error) {
+        // Refused: CRIU rolls back, and a CRIU that dies now must not have the tree killed for it.
+        written = false;
+        throw error;
+      }
       return answer;
     },
     // A step's throw here rolls the dump back: the tree runs on.
@@ -35,5 +52,5 @@ export function dumpHooks(pid: number, options: CheckpointOptions, steps: readon
       return extra === false ? false : [...keys, ...(Array.isArray(extra) ? extra : [])];
     },
   };
-  return { hooks, imagesWritten: () => written, frozen: () => frozen };
+  return { hooks, imagesWritten: () => written && treeIsDone(), frozen: () => frozen };
 }

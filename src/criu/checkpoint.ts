@@ -5,7 +5,8 @@ import { CHECKPOINT_CONCERNS } from '../checkpoint/concerns.js';
 import { CriuError } from '../errors.js';
 import { checkpointRoot } from '../launch/namespace-init.js';
 import type { CheckpointConcern, CheckpointContext, CheckpointStep } from '../pipeline/checkpoint-phases.js';
-import { criuOptions } from '../rpc/client.js';
+import { criuOptions, type OptionsInit } from '../rpc/client.js';
+import type { Hooks } from '../rpc/hooks.js';
 import type { Checkpoint, CheckpointOptions } from '../types.js';
 import { dumpHooks } from './checkpoint-hooks.js';
 import { recordCheckpoint } from './checkpoint-record.js';
@@ -18,11 +19,39 @@ import { criuClient } from './runtime.js';
 const DUMP_LOG = 'dump.log';
 
 /**
+ * A dump that goes on after its images are written (live migration: CRIU then serves the lazy
+ * pages from the frozen tree). The checkpoint is recorded at post-dump, when every image the
+ * restore reads is final, and handed to `recorded` while CRIU waits; the DUMP answer comes only
+ * once CRIU's work after post-dump is done.
+ */
+export interface DumpExtension {
+  /** CRIU options added to the dump's own (lazy_pages, the page server's port). */
+  criu: OptionsInit;
+  /** Hooks of CRIU's later notifications (status-ready); the caller's own run as well. */
+  hooks?: Hooks;
+  /**
+   * The recorded checkpoint, the tree frozen. A throw makes CRIU roll the dump back (the tree
+   * resumes); for a lazy dump, only after CRIU has started its page server and asked status-ready.
+   */
+  recorded(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Whether the tree is done with if CRIU dies after post-dump: then it is ended, as CRIU would
+   * have (calls without an extension: always). A migration says so only once the tree runs at
+   * the destination; before, a dead CRIU's tree runs on here.
+   */
+  treeIsDone(): boolean;
+}
+
+/**
  * Begins every concern (checks, nothing created), prepares the images dir, runs the steps'
  * phases around CRIU's DUMP, and records. On a failure the tree lives on as it was (steps' afterDump),
  * the images are discarded but for CRIU's log, and every step is released.
  */
-export async function criuCheckpoint(requested: number, options: CheckpointOptions): Promise<Checkpoint> {
+export async function criuCheckpoint(
+  requested: number,
+  options: CheckpointOptions,
+  extension?: DumpExtension,
+): Promise<Checkpoint> {
   const client = await criuClient(options.criuPath, 'checkpoint');
   const pid = await checkpointRoot(requested);
   await assertCheckpointable(pid);
@@ -42,13 +71,34 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
       const step = await concern.begin(context, begun);
       if (step) begun.set(concern, step);
     }
+    if (extension && steps().some((step) => step.rewritesPages)) {
+      throw new CriuError(
+        'UNSUPPORTED',
+        `The tree of pid ${pid} needs its images edited after the dump (SysV contents left out, or a parent checkpoint), which a migration cannot wait for. Migrate without those options.`,
+        { operation: 'checkpoint', pid },
+      );
+    }
     const { path: imagesDir, created } = await prepareImagesDir(options.imagesDir);
     const logPath = join(imagesDir, DUMP_LOG);
+    const where = { imagesDir, created, logPath, criuPath: client.criuPath };
+    let early: Checkpoint | undefined;
     let failure: CriuError | undefined;
     try {
       for (const step of steps()) await step.beforeDump?.(imagesDir);
-      const hooks = dumpHooks(pid, options, steps());
-      const opts = dumpOptions(context, imagesDir);
+      const afterWritten = extension
+        ? async () => {
+            early = await recordCheckpoint(context, steps(), where);
+            await extension.recorded(early);
+          }
+        : undefined;
+      const hooks = dumpHooks(
+        pid,
+        { ...options, hooks: { ...options.hooks, ...extension?.hooks } },
+        steps(),
+        afterWritten,
+        extension?.treeIsDone,
+      );
+      const opts = dumpOptions(context, imagesDir, extension?.criu);
       ({ failure, criuGone } = await callDump({ client, pid, opts, options, hooks, logPath }));
     } catch (error) {
       failure = dumpFailure(error, pid);
@@ -64,8 +114,9 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
       throw failure;
     }
     await livesOn;
+    if (early) return early;
     for (const step of steps()) await step.finishImages?.(imagesDir);
-    return await recordCheckpoint(context, steps(), { imagesDir, created, logPath, criuPath: client.criuPath });
+    return await recordCheckpoint(context, steps(), where);
   } finally {
     // Nothing returns with CRIU still around, or with a step still holding anything.
     await release();
@@ -74,7 +125,7 @@ export async function criuCheckpoint(requested: number, options: CheckpointOptio
 }
 
 /** CRIU's options for the dump. */
-function dumpOptions({ pid, options, leftRunning }: CheckpointContext, imagesDir: string) {
+function dumpOptions({ pid, options, leftRunning }: CheckpointContext, imagesDir: string, extra: OptionsInit = {}) {
   return criuOptions({
     imagesDir,
     pid,
@@ -89,5 +140,6 @@ function dumpOptions({ pid, options, leftRunning }: CheckpointContext, imagesDir
     // Notifications are the points where an abort rolls the dump back cleanly.
     notifyScripts: true,
     ...(options.ghostLimit === undefined ? {} : { ghostLimit: options.ghostLimit }),
+    ...extra,
   });
 }

@@ -7,7 +7,7 @@ import type { FdEntry } from '../fds/fd-entry.js';
 import type { MappingEntry } from '../fds/proc-maps.js';
 import { inMemory } from '../fs/in-memory.js';
 import { type IpcChannelSection, isIpcChannelSection } from '../ipc/channel-section.js';
-import { isParentSection, PARENT_LINK, type ParentSection } from '../series/parent-section.js';
+import { isParentSection, PARENT_LINK, PARENTS_DIR, type ParentSection } from '../series/parent-section.js';
 import type { SysvManifest } from '../sysv/manifest-section.js';
 import { type FileDigest, isFileDigest } from './digest.js';
 
@@ -24,6 +24,8 @@ export const NOT_IMAGES: ReadonlySet<string> = new Set([
   'stats-restore',
   // An incremental checkpoint's link to its parent (checked against the manifest's parent section).
   PARENT_LINK,
+  // An imported series' parents (verified through the link, which must lead into it).
+  PARENTS_DIR,
 ]);
 
 /**

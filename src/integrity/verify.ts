@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CriuError } from '../errors.js';
 import { listDir } from '../fs/flat-dir.js';
 import { checkedParent } from '../series/parent-link.js';
-import { PARENT_LINK } from '../series/parent-section.js';
+import { PARENT_LINK, PARENTS_DIR } from '../series/parent-section.js';
 import { digestFiles, type FileDigest, PAGES_FILE, recordedDigest } from './digest.js';
 import { ALGORITHM_NAMES } from './hasher.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
@@ -72,7 +72,10 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
   for (const name of names) {
     // A parent link the manifest does not record would send CRIU to pages nobody checked.
     const recordedLink = name === PARENT_LINK && manifest.parent !== undefined;
-    if ((!NOT_IMAGES.has(name) || name === PARENT_LINK) && !recordedLink && !Object.hasOwn(manifest.files, name))
+    // An imported series' parents dir is only there for the link that leads into it.
+    const linkedParents = name === PARENTS_DIR && manifest.parent?.link.startsWith(`${PARENTS_DIR}/`) === true;
+    const special = name === PARENT_LINK || name === PARENTS_DIR;
+    if ((!NOT_IMAGES.has(name) || special) && !recordedLink && !linkedParents && !Object.hasOwn(manifest.files, name))
       throw tampered(dir, name, 'is not part of the checkpoint');
   }
   // An incremental checkpoint is verified with its whole chain: its unchanged pages are there.

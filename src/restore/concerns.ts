@@ -6,15 +6,15 @@ import { criuFlags } from './criu-flags.js';
 import { fdSubstitution } from './fd-substitution.js';
 import { ipcChannel } from './ipc-channel.js';
 import { ipcNamespaceMode } from './ipc-namespace.js';
-import { lazyPages } from './lazy-pages.js';
+import { lazyPages, type PageServerSource } from './lazy-pages.js';
 import { mappings } from './mappings.js';
 import { pageVerification } from './page-verification.js';
 import { pidWait } from './pid-wait.js';
 import { pipeData } from './pipe-data.js';
 import { sysvHostMode } from './sysv-host.js';
 
-/** Real CRIU's restore, with the CRIU binary the operation uses. */
-export const criuRestoreConcerns = (criuPath: string): readonly RestoreConcern[] => [
+/** Real CRIU's restore, with the CRIU binary the operation uses (and a migration's page server). */
+export const criuRestoreConcerns = (criuPath: string, pageServer?: PageServerSource): readonly RestoreConcern[] => [
   pidWait(pidHolder),
   pageVerification,
   pipeData,
@@ -27,5 +27,5 @@ export const criuRestoreConcerns = (criuPath: string): readonly RestoreConcern[]
   mappings,
   criuFlags,
   // Last: its daemon starts just before CRIU, once every check has passed.
-  lazyPages(criuPath),
+  lazyPages(criuPath, pageServer),
 ];

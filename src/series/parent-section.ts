@@ -5,6 +5,12 @@ import { type FileDigest, isFileDigest } from '../integrity/digest.js';
 /** The link's name: CRIU's (criu/include/image.h CR_PARENT_LINK), which its restore follows. */
 export const PARENT_LINK = 'parent';
 
+/**
+ * Where an imported series keeps its parents, inside the newest checkpoint's dir (`parents/1`,
+ * `parents/2`, ...: see archive/layout.ts): reached only through the parent link, which is verified.
+ */
+export const PARENTS_DIR = 'parents';
+
 /** The manifest's `parent` section. */
 export interface ParentSection {
   /** The link as written (relative to the images dir). */

@@ -399,7 +399,7 @@ test('node-criu show: the tree and a VMA table; --json is the inspect() view', {
   const human = await nodeCriu('show', '-D', c.imagesDir);
   assert.equal(human.code, 0, human.stderr);
   for (const t of c.view.tasks) assert.match(human.stdout, new RegExp(`\\b${t.pid} inspect-victim \\[`));
-  assert.match(human.stdout, /^ {2}0x[0-9a-f]+\s+0x[0-9a-f]+\s+16 KiB\s+rw-s\s+anon-shared\s+0\s+2\s/m);
+  assert.match(human.stdout, /^ {2}0x[0-9a-f]+\s+0x[0-9a-f]+\s+16 KiB\s+rw-s\s+anon-shared\s+0 B\s+8 KiB\s/m);
   assert.match(human.stdout, /zombie, exited 7/);
   assert.match(human.stdout, /^File descriptors:/m);
   assert.match(human.stdout, /^Dump statistics: frozen/m);

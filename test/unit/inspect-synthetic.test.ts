@@ -177,7 +177,7 @@ test('inspect: SysV objects, statistics and JSON safety', async () => {
   const text = formatShow(view);
   assert.match(text, /^ {2}├─ 102 child \[stopped\]/m);
   assert.match(text, /^ {2}└─ 103 gone \[zombie, killed by signal 9\]/m);
-  assert.match(text, /^ {2}0x7f0000000000\s+0x7f0000012000\s+72 KiB\s+rw-s\s+sysv\s+0\s+2\s+SysV shm 0$/m);
+  assert.match(text, /^ {2}0x7f0000000000\s+0x7f0000012000\s+72 KiB\s+rw-s\s+sysv\s+0 B\s+8 KiB\s+SysV shm 0$/m);
   assert.match(text, /^ {2}sem\s+id 1\s+key 0x00005678\s+mode 0640\s+3 semaphores\s+values 7 8 9$/m);
   assert.match(text, /^ {2}ipc 9: the tree's own, tasks 100 102/m);
 });

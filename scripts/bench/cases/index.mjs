@@ -1,11 +1,12 @@
 // The cases by number, in the order issue 7 lists them (8: lazy restore, 9: the warm server, issue
-// 14; 10: incremental checkpoints, issue 17); each `(ctx) => rows`.
+// 14; 10: incremental checkpoints, 11: live migration, issue 17); each `(ctx) => rows`.
 import { row } from '../rows.mjs';
 import { memoryBandwidth } from './bandwidth.mjs';
 import { eventLoopCase } from './event-loop.mjs';
 import { integrityCase } from './integrity.mjs';
 import { latencyCase } from './latency.mjs';
 import { lazyCase } from './lazy.mjs';
+import { migrateCase } from './migrate.mjs';
 import { rewriteCase } from './rewrite.mjs';
 import { seriesCase } from './series.mjs';
 import { substitutionsCase } from './substitutions.mjs';
@@ -44,4 +45,5 @@ export const cases = {
   },
   9: warmCase,
   10: seriesCase,
+  11: migrateCase,
 };
