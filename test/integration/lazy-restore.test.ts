@@ -9,28 +9,12 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpoint, isCriuError, type RestoredProcess, restore, spawn } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { noCriuChildLeft } from '../helpers/criu-children.js';
 import { fixture, killAll, scratchDir } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
 const cleanup: number[] = [];
 after(() => killAll(cleanup));
-
-/** Pids of `criu lazy-pages` processes that are children of this test process. */
-function ourLazyPagesDaemons(): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (ppid === process.pid && argv.includes('lazy-pages')) found.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
-}
 
 // This file's own temp dir (os.tmpdir() reads TMPDIR on each call), so that what the library leaves
 // in it is what these tests left.
@@ -41,11 +25,7 @@ function ourLazyLogs(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith('node-criu-lazy-pages-'));
 }
 
-async function noDaemonLeft(): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (ourLazyPagesDaemons().length > 0 && Date.now() < deadline) await sleep(20);
-  assert.deepEqual(ourLazyPagesDaemons(), [], 'no lazy-pages daemon is left behind');
-}
+const noDaemonLeft = () => noCriuChildLeft('no lazy-pages daemon is left behind', 'lazy-pages');
 
 /** Checkpoints a lazy-victim of `mib` MiB whose stdout is a pipe to us (restored as a new pipe). */
 async function checkpointVictim(mib: number, namespaces: 'pid'[] = [], memory = 'private'): Promise<string> {

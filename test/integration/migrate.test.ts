@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isCriuError, type Migration, type MigrationReport, migrate, serve, spawn } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { noCriuChildLeft } from '../helpers/criu-children.js';
 import { fixture, killAll, procState, scratchDir, waitGone } from '../helpers/victims.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -42,27 +43,7 @@ after(() => {
   if (pipeMaxBefore !== undefined) writeFileSync(PIPE_MAX, pipeMaxBefore);
 });
 
-/** `criu` processes that are children of this test process. */
-function ourCriu(): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && stat.includes('(criu)')) found.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
-}
-
-async function noCriuLeft(): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (ourCriu().length > 0 && Date.now() < deadline) await sleep(20);
-  assert.deepEqual(ourCriu(), [], 'no criu process (page server, lazy-pages daemon, swrk) is left');
-}
+const noCriuLeft = () => noCriuChildLeft('no criu process (page server, lazy-pages daemon, swrk) is left');
 
 /** A lazy-victim of `mib` MiB in a pid namespace of its own, its stdout a pipe to us. */
 async function victim(mib: number): Promise<{ pid: number; lines: AsyncIterator<string> }> {

@@ -3,15 +3,14 @@
 // answering on the loopback port they share with its own identity and on its own stdout pipe;
 // all ended afterwards with no criu process left; and the demo itself, once.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { Checkpoint, RestoredProcess } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
 import { nodePath } from '../helpers/node-lines.js';
+import { runScript } from '../helpers/run-script.js';
 import { killAll, scratchDir } from '../helpers/victims.js';
 
 /** What a copy of the warm server answers over HTTP (test/fixtures/warm-server/serve.mjs). */
@@ -119,20 +118,8 @@ test('4 lazy copies of a warmed-up Node 24 server answer at once, each as itself
 });
 
 test('npm run demo:warm shows the copies and the startup table', { skip: skipUnlessCriu }, async () => {
-  const demo = fileURLToPath(new URL('../../../scripts/demo-warm.mjs', import.meta.url));
   // One round of the side-by-side timing: the test checks the story, not the numbers.
-  const child = spawn(process.execPath, [demo], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUNS: '1' },
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, out } = await runScript('scripts/demo-warm.mjs', { RUNS: '1' });
   assert.equal(code, 0, out);
   for (let copy = 0; copy < COPIES; copy++)
     assert.match(out, new RegExp(`^\\| ${copy} \\| \\d+ \\| 1 \\| [0-9a-f]{16} \\| [1-9]`, 'm'));
