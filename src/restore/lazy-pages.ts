@@ -4,6 +4,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type LazyPagesDaemon, startLazyPagesDaemon } from '../criu/lazy-pages-daemon.js';
 import { CriuError } from '../errors.js';
 import { removeDir } from '../fs/flat-dir.js';
@@ -12,6 +13,8 @@ import type { LazyPagesStats } from '../types.js';
 import { eagerMemory } from './eager-memory.js';
 
 const LOG = 'lazy-pages.log';
+/** How long a daemon's failure waits for the root's exit, reported apart, before it counts as its own. */
+const EXIT_ORDER_MS = 50;
 
 /**
  * Where the daemon logs: the caller's work dir, kept; or a private dir of its own, since the
@@ -42,15 +45,19 @@ export function lazyPages(criuPath: string, pageServer?: PageServerSource): Rest
       let daemon: LazyPagesDaemon | undefined;
       let pagesLoaded: Promise<LazyPagesStats> | undefined;
       let ownLog: string | undefined;
-      // A daemon that failed on its own keeps its log: its error names it.
+      // Why the daemon was ended by us (the restore failed, the tree exited): set before it is
+      // stopped. A daemon that fails with nothing of the kind keeps its log, which its error names.
+      let endedBecause: string | undefined;
       let logExplains = false;
       const removeLog = async () => {
         if (ownLog !== undefined && !logExplains) await removeDir(ownLog);
       };
       // Once pagesLoaded has settled: it reads the log of a daemon that served every page.
-      const stopThenRemoveLog = async (why?: string) => {
+      const end = async (why: string) => {
+        endedBecause = why;
         await daemon?.stop(why);
         await pagesLoaded?.catch(() => {});
+        logExplains = false;
         await removeLog();
       };
       return {
@@ -66,7 +73,13 @@ export function lazyPages(criuPath: string, pageServer?: PageServerSource): Rest
               await removeLog(); // read and done with
               return { ...served, eager };
             },
-            (error: unknown) => {
+            async (error: unknown) => {
+              // A daemon may notice the tree's end (or the failed restore's) before we do: the
+              // root's exit and the daemon's are reported apart. A moment decides which it was.
+              await sleep(EXIT_ORDER_MS);
+              if (endedBecause !== undefined) {
+                throw new CriuError('RESTORE_FAILED', `criu lazy-pages ${endedBecause}.`, { operation: 'restore' });
+              }
               logExplains = error instanceof CriuError && error.logPath !== undefined;
               throw error;
             },
@@ -78,11 +91,11 @@ export function lazyPages(criuPath: string, pageServer?: PageServerSource): Rest
           return pagesLoaded ? { pagesLoaded } : {};
         },
         release: async (failed) => {
-          if (failed) await stopThenRemoveLog();
+          if (failed) await end('was ended: the restore it served failed');
         },
         // The daemon exits by itself once every page is in; a tree gone first needs none of them.
         afterExit: () => {
-          void stopThenRemoveLog('was ended: the restored tree exited before all its pages were in');
+          void end('was ended: the restored tree exited before all its pages were in');
         },
       };
     },
