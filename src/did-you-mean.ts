@@ -1,7 +1,7 @@
 // "Did you mean ...?" for misspelt names: option names, hook names, fd substitute keywords.
 
 /** Levenshtein distance between `a` and `b`. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0] as number;

@@ -24,11 +24,6 @@ function zstdZlib(): ZstdZlib | undefined {
     : undefined;
 }
 
-/** Whether this Node's zlib compresses with zstd. */
-export function hasZstd(): boolean {
-  return zstdZlib() !== undefined;
-}
-
 /** The compression a file name asks for: `.zst` (`.tar.zst`, `.tzst`) zstd, anything else none. */
 export function compressionOf(file: string): ArchiveCompression {
   return /\.(zst|tzst)$/.test(file) ? 'zstd' : 'none';

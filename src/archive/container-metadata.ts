@@ -4,7 +4,7 @@
 import type { Manifest } from '../integrity/manifest.js';
 
 /** The engine named in spec.dump's `io.container.manager` annotation. */
-export const MANAGER = 'node-criu';
+const MANAGER = 'node-criu';
 
 /**
  * The fields of Podman's config.dump that checkpointctl reads (its ContainerConfig); the rootfs

@@ -12,7 +12,7 @@ function read(path: string): string | undefined {
 }
 
 /** `pid` and its descendants, from /proc/PID/task/TID/children (children of every thread). */
-export function treePids(pid: number): number[] {
+function treePids(pid: number): number[] {
   const pids: number[] = [];
   const queue = [pid];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {

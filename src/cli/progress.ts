@@ -96,7 +96,7 @@ export function trackProgress(mode: ProgressMode, operation: string, what: strin
 }
 
 /** The size of the pages files (pages-N.img) in `dir`: the memory CRIU wrote there so far. */
-export function pagesBytes(dir: string): number {
+function pagesBytes(dir: string): number {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -16,7 +16,7 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
  * per-user cache, $XDG_CACHE_HOME/node-criu or ~/.cache/node-criu (where a consumer's install
  * goes: node_modules is wiped by the next `npm ci`).
  */
-export function criuHomes(): { dir: string; source: 'NODE_CRIU_HOME' | 'project' | 'cache' }[] {
+function criuHomes(): { dir: string; source: 'NODE_CRIU_HOME' | 'project' | 'cache' }[] {
   const { NODE_CRIU_HOME, XDG_CACHE_HOME } = process.env;
   if (NODE_CRIU_HOME) return [{ dir: NODE_CRIU_HOME, source: 'NODE_CRIU_HOME' }];
   // XDG: a relative $XDG_CACHE_HOME is invalid and to be ignored.

@@ -1,8 +1,6 @@
 // Waits for the pids a restore needs to be free, and says who holds one that is not.
 import { readFileSync } from 'node:fs';
 
-const _POLL_MS = 25;
-
 /** The command line of the process holding `pid`, or undefined if nothing holds it. */
 export function pidHolder(pid: number): string | undefined {
   try {

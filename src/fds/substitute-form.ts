@@ -60,7 +60,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
 };
 
 /** Whether `v` is meant as `{ path }` (a plain object with a `path` key, well-formed or not). */
-export const isPathSubstitute = (v: unknown): v is PathSubstitute => isPlainObject(v) && 'path' in v;
+const isPathSubstitute = (v: unknown): v is PathSubstitute => isPlainObject(v) && 'path' in v;
 
 /** Whether `v` is a substitute (of any form, valid or not) rather than a pid's table. */
 export const isSubstitute = (v: unknown): v is FdSubstitute =>
@@ -97,7 +97,7 @@ function describe(v: unknown): string {
 }
 
 /** TypeError unless `v` is a well-formed substitute; `name` says where it was given (`fds[1]`). */
-export function assertSubstituteForm(v: unknown, name: string): asserts v is FdSubstitute {
+function assertSubstituteForm(v: unknown, name: string): asserts v is FdSubstitute {
   if (typeof v === 'string') {
     if (isKeyword(v) || isAbsolute(v)) return;
     const near = nearestKeyword(v);

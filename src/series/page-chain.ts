@@ -26,7 +26,7 @@ export interface PageRun {
   offset: number;
 }
 
-export function entryPages(entry: PagemapEntry): number {
+function entryPages(entry: PagemapEntry): number {
   return Number(entry.nrPages !== 0n ? entry.nrPages : BigInt(entry.compatNrPages));
 }
 

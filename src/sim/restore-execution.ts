@@ -3,6 +3,7 @@
 // with CRIU's notifications (hooks, abort, timeout) at the same points.
 
 import { CriuError } from '../errors.js';
+import { streamFd } from '../fds/substitute-form.js';
 import { mergeCriu } from '../pipeline/criu-contribution.js';
 import type { RestoreContext, RestoredTree, RestoreStep } from '../pipeline/restore-phases.js';
 import type { RestoreExecution } from '../pipeline/run-restore.js';
@@ -13,7 +14,7 @@ import type { SimFile, SimRegion } from './model.js';
 import type { SimPipes } from './pipe-pairs.js';
 import { SimProcess } from './process.js';
 import { findProgram } from './programs/registry.js';
-import { callerStreamsOf, fileFromImage, streamFd } from './restore-files.js';
+import { callerStreamsOf, fileFromImage } from './restore-files.js';
 import type { SimTasksStep } from './restore-tasks.js';
 import { SimRestoredProcess } from './restored-process.js';
 import type { SimWorld } from './world.js';

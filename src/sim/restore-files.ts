@@ -4,17 +4,11 @@ import { Duplex, Readable, Writable } from 'node:stream';
 import { CriuError } from '../errors.js';
 import { O_ACCMODE, O_APPEND } from '../fds/linux-constants.js';
 import type { FdSubstitutions } from '../fds/substitute.js';
+import { streamFd } from '../fds/substitute-form.js';
 import { FdType, type FileEntry } from '../gen/criu_images_files_pb.js';
 import { hostFile } from './host-file.js';
 import type { SimFile } from './model.js';
 import type { SimWorld } from './world.js';
-
-/** The fd behind a Node stream, as planSubstitutions finds it. */
-export function streamFd(stream: Duplex): number | undefined {
-  const s = stream as unknown as { fd?: unknown; _handle?: { fd?: unknown } };
-  const fd = typeof s.fd === 'number' ? s.fd : s._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-}
 
 /** The duplex streams among the caller's substitutes (root table and per-pid tables). */
 export function callerStreamsOf(subs: FdSubstitutions | undefined): Duplex[] {
