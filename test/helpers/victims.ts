@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import tmp from 'tmp';
+import { checkpoint } from '../../src/index.js';
 import { spawn } from '../../src/launch/spawn.js';
+import type { Checkpoint } from '../../src/types.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = join(root, 'test/fixtures');
@@ -44,6 +46,21 @@ export async function startCounter(stateFile: string, children = 0): Promise<Cou
   await waitForCount(stateFile, 1);
   for (let i = 0; i < children; i++) await waitForCount(`${stateFile}.${i}`, 1);
   return { pid, stateFile };
+}
+
+/**
+ * A counter in a scratch dir, checkpointed left running into `images` there: the checkpoint and
+ * the counter (its pid for the caller's clean-up, its state file to see it count on).
+ */
+export async function checkpointedCounter(): Promise<{ checkpoint: Checkpoint; victim: Counter }> {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  try {
+    return { checkpoint: await checkpoint(victim.pid, { imagesDir: join(dir, 'images'), leaveRunning: true }), victim };
+  } catch (error) {
+    killAll([victim.pid]);
+    throw error;
+  }
 }
 
 export function readCount(stateFile: string): number {

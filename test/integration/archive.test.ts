@@ -17,7 +17,7 @@ import {
 } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
 import { readEntries, type TarEntry, writeEntries } from '../helpers/tar-entries.js';
-import { killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
+import { checkpointedCounter, killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
 const cleanup: number[] = [];
@@ -29,12 +29,11 @@ let archive: string;
 
 before(async () => {
   if (skip) return;
-  const dir = scratchDir();
-  const victim = await startCounter(join(dir, 'count'));
-  cleanup.push(victim.pid);
-  stateFile = victim.stateFile;
-  original = await checkpoint(victim.pid, { imagesDir: join(dir, 'images'), leaveRunning: true });
-  archive = join(dir, 'counter.tar');
+  const made = await checkpointedCounter();
+  cleanup.push(made.victim.pid);
+  stateFile = made.victim.stateFile;
+  original = made.checkpoint;
+  archive = join(dirname(original.imagesDir), 'counter.tar');
   await exportCheckpoint(original.imagesDir, archive);
 });
 

@@ -47,6 +47,17 @@ async function nodeCriuWith(
 
 const nodeCriu = (...args: string[]) => nodeCriuWith({}, ...args);
 
+/** A counter dumped with node-criu dump (killed by it): its dir, images and the count at the dump. */
+async function dumpedCounter() {
+  const dir = scratchDir();
+  const victim = await startCounter(join(dir, 'count'));
+  cleanup.push(victim.pid);
+  const images = join(dir, 'images');
+  assert.equal((await nodeCriu('dump', String(victim.pid), '-D', images)).code, 0);
+  await waitGone(victim.pid);
+  return { dir, victim, images, atDump: readCount(victim.stateFile) };
+}
+
 test('node-criu dump then restore --detach: the tree keeps running after the CLI exits', { skip }, async () => {
   const dir = scratchDir();
   const victim = await startCounter(join(dir, 'count'));
@@ -68,13 +79,7 @@ test('node-criu dump then restore --detach: the tree keeps running after the CLI
 test('node-criu restore --lazy-pages --detach returns once every page is in, saying how they came', {
   skip,
 }, async () => {
-  const dir = scratchDir();
-  const victim = await startCounter(join(dir, 'count'));
-  cleanup.push(victim.pid);
-  const images = join(dir, 'images');
-  assert.equal((await nodeCriu('dump', String(victim.pid), '-D', images)).code, 0);
-  await waitGone(victim.pid);
-  const atDump = readCount(victim.stateFile);
+  const { victim, images, atDump } = await dumpedCounter();
   const restored = await nodeCriu('restore', '-D', images, '--lazy-pages', '--detach');
   assert.equal(restored.code, 0, restored.stderr);
   assert.match(
@@ -85,13 +90,7 @@ test('node-criu restore --lazy-pages --detach returns once every page is in, say
 });
 
 test('node-criu export then import: the archive restores and the process counts on', { skip }, async () => {
-  const dir = scratchDir();
-  const victim = await startCounter(join(dir, 'count'));
-  cleanup.push(victim.pid);
-  const images = join(dir, 'images');
-  assert.equal((await nodeCriu('dump', String(victim.pid), '-D', images)).code, 0);
-  await waitGone(victim.pid);
-  const atDump = readCount(victim.stateFile);
+  const { dir, victim, images, atDump } = await dumpedCounter();
   const archive = join(dir, 'job.tar');
   const exported = await nodeCriu('export', '-D', images, '-o', archive, '--json');
   assert.equal(exported.code, 0, exported.stderr);

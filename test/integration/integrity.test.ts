@@ -24,7 +24,7 @@ import { type Checkpoint, checkpoint, isCriuError, restore, spawn, verifyImages 
 import { newHasher } from '../../src/integrity/hasher.js';
 import { MANIFEST_NAME } from '../../src/integrity/manifest.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
-import { fixture, killAll, readCount, scratchDir, startCounter, waitForCount } from '../helpers/victims.js';
+import { checkpointedCounter, fixture, killAll, readCount, scratchDir, waitForCount } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
 const cleanup: number[] = [];
@@ -34,11 +34,10 @@ let stateFile: string;
 
 before(async () => {
   if (skip) return;
-  const dir = scratchDir();
-  const victim = await startCounter(join(dir, 'count'));
-  cleanup.push(victim.pid);
-  stateFile = victim.stateFile;
-  original = await checkpoint(victim.pid, { imagesDir: join(dir, 'images'), leaveRunning: true });
+  const made = await checkpointedCounter();
+  cleanup.push(made.victim.pid);
+  stateFile = made.victim.stateFile;
+  original = made.checkpoint;
 });
 
 /** A copy of the checkpoint to damage (the original stays intact for the other cases). */
