@@ -2,9 +2,9 @@
 // message per file, then its bytes in data frames. Page data served lazily is not among them.
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { listDir } from '../fs/flat-dir.js';
 import { encodeFrame, FrameKind, type FrameReader, messageFrame } from './frames.js';
 import type { FileHeader } from './protocol.js';
 
@@ -22,11 +22,11 @@ async function write(socket: Socket, bytes: Buffer): Promise<void> {
 /** Sends every image of `dir`; returns the bytes of images sent. */
 export async function sendImages(socket: Socket, dir: string): Promise<number> {
   let total = 0;
-  for (const name of (await readdir(dir)).sort()) {
-    if (NOT_SENT.has(name)) continue;
+  const { names, stats } = await listDir(dir);
+  for (const name of names.sort()) {
+    const info = stats.get(name);
+    if (NOT_SENT.has(name) || !info?.isFile()) continue;
     const path = join(dir, name);
-    const info = await stat(path);
-    if (!info.isFile()) continue;
     await write(socket, messageFrame({ type: 'file', name, size: info.size } satisfies FileHeader));
     let sent = 0;
     for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
