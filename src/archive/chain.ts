@@ -2,10 +2,8 @@
 // parent it was made on, newest first, each with the manifest it gets in the archive.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { FileDigest } from '../integrity/digest.js';
-import { recordedDigest } from '../integrity/digest.js';
-import { newHasher } from '../integrity/hasher.js';
-import { MANIFEST_NAME, type Manifest, readManifest } from '../integrity/manifest.js';
+import { digestLike } from '../integrity/digest.js';
+import { MANIFEST_NAME, type Manifest, manifestText, readManifest } from '../integrity/manifest.js';
 import { checkedParent } from '../series/parent-link.js';
 import { relinkedParent } from './layout.js';
 
@@ -21,13 +19,6 @@ export interface ChainMember {
    * manifest, so the archive verifies as a series by itself.
    */
   archived: Uint8Array;
-}
-
-function digestOf(bytes: Uint8Array, recorded: FileDigest): FileDigest {
-  const algorithm = recordedDigest(recorded)?.algorithm ?? 'blake3';
-  const hasher = newHasher(algorithm);
-  hasher.update(bytes);
-  return { size: bytes.byteLength, [algorithm]: hasher.digest() };
 }
 
 /**
@@ -54,11 +45,10 @@ export async function readChain(imagesDir: string): Promise<ChainMember[]> {
         parent: {
           ...manifest.parent,
           link: relinkedParent(depth),
-          manifest: digestOf(parentArchived, manifest.parent.manifest),
+          manifest: digestLike(parentArchived, manifest.parent.manifest),
         },
       };
-      // As writeManifest() writes it.
-      archived = Buffer.from(`${JSON.stringify(relinked, null, 2)}\n`);
+      archived = Buffer.from(manifestText(relinked));
     } else {
       archived = readFileSync(join(dir, MANIFEST_NAME));
     }

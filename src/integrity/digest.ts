@@ -23,6 +23,18 @@ export function isFileDigest(entry: unknown): entry is FileDigest {
   return digests.length <= 1 && digests.every((a) => /^[0-9a-f]{64}$/.test(String((entry as FileDigest)[a])));
 }
 
+/**
+ * `bytes`' size and digest under the algorithm `like` records (a file rewritten keeps the
+ * algorithm it was hashed with); its size only when `like` has no digest.
+ */
+export function digestLike(bytes: Uint8Array, like: FileDigest): FileDigest {
+  const recorded = recordedDigest(like);
+  if (!recorded) return { size: bytes.byteLength };
+  const hasher = newHasher(recorded.algorithm);
+  hasher.update(bytes);
+  return { size: bytes.byteLength, [recorded.algorithm]: hasher.digest() };
+}
+
 /** The algorithm and hex digest recorded in `entry`, or undefined when it has only a size. */
 export function recordedDigest(entry: FileDigest): { algorithm: DigestAlgorithm; hex: string } | undefined {
   if (typeof entry.blake3 === 'string') return { algorithm: 'blake3', hex: entry.blake3 };

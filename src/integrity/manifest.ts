@@ -80,6 +80,11 @@ function invalid(dir: string, why: string): CriuError {
   });
 }
 
+/** The manifest's bytes as written: what a digest of a manifest file is a digest of. */
+export function manifestText(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
 /** Writes the manifest atomically (temp file + rename), readable by the owner only. */
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   const temp = join(dir, `.${MANIFEST_NAME}.tmp`);
@@ -87,7 +92,7 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
   // loop (and not at all in memory, where it has nothing to write: a thread-pool round trip saved).
   const fd = openSync(temp, 'wx', 0o600);
   try {
-    writeFileSync(fd, `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(fd, manifestText(manifest));
     if (!inMemory(dir)) await promisify(fsync)(fd);
   } finally {
     closeSync(fd);

@@ -5,8 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { inBatches } from '../fs/flat-dir.js';
-import { recordedDigest } from '../integrity/digest.js';
-import { newHasher } from '../integrity/hasher.js';
+import { digestLike } from '../integrity/digest.js';
 import { type Manifest, NOT_IMAGES, readManifest, writeManifest } from '../integrity/manifest.js';
 import { parentOf } from '../series/parent-link.js';
 import { PARENT_LINK } from '../series/parent-section.js';
@@ -90,16 +89,8 @@ export async function createLinkedCopy(
   const manifest = await readManifest(source);
   if (manifest) {
     const files = { ...manifest.files };
-    for (const [name, bytes] of replaced) {
-      // Hashed again only where the original was, with the algorithm it was hashed with.
-      const recorded = recordedDigest(manifest.files[name] ?? { size: 0 });
-      const hasher = recorded && newHasher(recorded.algorithm);
-      hasher?.update(bytes);
-      files[name] =
-        recorded && hasher
-          ? { size: bytes.byteLength, [recorded.algorithm]: hasher.digest() }
-          : { size: bytes.byteLength };
-    }
+    // Hashed again only where the original was, with the algorithm it was hashed with.
+    for (const [name, bytes] of replaced) files[name] = digestLike(bytes, manifest.files[name] ?? { size: 0 });
     for (const [from, to] of renames) {
       const entry = files[from];
       if (!entry) continue;
