@@ -46,7 +46,14 @@ export function serverPid(launcher) {
 export function connectionsOf(pid) {
   const inodes = new Set();
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    let link;
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch (error) {
+      // Closed since the listing (a connection just ended): not one of its connections.
+      if (error.code === 'ENOENT') continue;
+      throw error;
+    }
     const m = /^socket:\[(\d+)\]$/.exec(link);
     if (m) inodes.add(m[1]);
   }

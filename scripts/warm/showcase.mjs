@@ -40,14 +40,22 @@ export function prepareApp(node, dir, { snapshot = true } = {}) {
  */
 export async function warmCheckpoint(node, app, imagesDir) {
   const server = await startCold(node, app);
-  for (let i = 0; i < WARM_UP_REQUESTS; i++) await request(server.port);
-  const pid = serverPid(server.child.pid);
-  const deadline = Date.now() + 5000;
-  while (connectionsOf(pid) > 0) {
-    if (Date.now() > deadline) throw new Error(`the warmed-up server ${pid} still holds a TCP connection`);
-    await sleep(5);
+  let cp;
+  let pid;
+  try {
+    for (let i = 0; i < WARM_UP_REQUESTS; i++) await request(server.port);
+    pid = serverPid(server.child.pid);
+    const deadline = Date.now() + 5000;
+    while (connectionsOf(pid) > 0) {
+      if (Date.now() > deadline) throw new Error(`the warmed-up server ${pid} still holds a TCP connection`);
+      await sleep(5);
+    }
+    cp = await checkpoint(server.child.pid, { imagesDir });
+  } catch (error) {
+    // Not left running (it would keep the caller's process alive): the failure is reported alone.
+    server.child.kill('SIGKILL');
+    throw error;
   }
-  const cp = await checkpoint(server.child.pid, { imagesDir });
   await server.exited;
   return { checkpoint: cp, port: server.port, serverPid: pid };
 }
