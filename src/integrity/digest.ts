@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { inMemory } from '../fs/in-memory.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
-import { giveBack, READ_CHUNK, takeBuffer } from './read-buffers.js';
+import { giveBack, POOL_CHUNK, takeBuffer } from './read-buffers.js';
 
 /**
  * Page data: memory contents, which CRIU appends in order while it dumps and copies into the
@@ -44,13 +44,13 @@ export function recordedDigest(entry: FileDigest): { algorithm: DigestAlgorithm;
 
 /**
  * Hashes `handle` from `from` up to `end` (default: its end) into `hash` and returns where it
- * stopped: two reused 4 MiB buffers (read-buffers.ts), the next chunk read on the thread pool
- * while this one is hashed. Each update takes a few milliseconds, so timers and I/O keep running.
+ * stopped: two reused 1 MiB buffers (read-buffers.ts), the next chunk read on the thread pool
+ * while this one is hashed. Each update takes a fraction of a millisecond, so timers and I/O keep running.
  */
 export async function hashRange(handle: FileHandle, hash: Hasher, from: number, end = Infinity): Promise<number> {
-  const buffers = [takeBuffer(), takeBuffer()];
+  const buffers = [takeBuffer(POOL_CHUNK), takeBuffer(POOL_CHUNK)];
   const readAt = (at: number, turn: number) =>
-    handle.read(buffers[turn] as Buffer, 0, Math.min(READ_CHUNK, end - at), at);
+    handle.read(buffers[turn] as Buffer, 0, Math.min(POOL_CHUNK, end - at), at);
   let at = from;
   let turn = 0;
   try {
