@@ -16,8 +16,8 @@ export const integrity: CheckpointConcern = {
         if (follow) follower = followImages(imagesDir);
       },
       // CRIU dumps the tasks' memory next.
-      whileFrozen: async () => {
-        follower?.memoryDumpStarts();
+      whileFrozen: async (_pids, criuPid) => {
+        follower?.memoryDumpStarts(criuPid);
         return undefined;
       },
       imagesWritten: () => follower?.imagesWritten(),

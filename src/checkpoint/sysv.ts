@@ -7,6 +7,7 @@ import type { CheckpointConcern } from '../pipeline/checkpoint-phases.js';
 import { inHostIpcNamespace } from '../sysv/attachments.js';
 import { type DetachedSegments, detachSegments, reattachSegments } from '../sysv/host-detach.js';
 import { ipcNamespaceOf } from '../sysv/ipc-namespace.js';
+import { anySegmentAttached } from '../sysv/ipc-table.js';
 import { contentsToLeaveOut, dropContents } from '../sysv/ipcns-contents.js';
 import { snapshotSysv } from '../sysv/snapshot.js';
 import type { SnapshotObject } from '../sysv/snapshot-format.js';
@@ -21,7 +22,8 @@ export const sysv: CheckpointConcern = {
     return {
       rewritesPages: contentsLeftOut.length > 0,
       async beforeDump(imagesDir) {
-        detached = await detachSegments(await treePids(pid));
+        // Nothing attached in this namespace: no task's maps to read (a tree of 100: 12 ms).
+        if (anySegmentAttached()) detached = await detachSegments(await treePids(pid));
         // Taken while the tasks that attach segments are stopped; the files become images of the
         // checkpoint (in its manifest, digested with the rest).
         if (options.sysv?.snapshot) {

@@ -32,8 +32,8 @@ export function dumpHooks(
     postDump: async (notification) => {
       const answer = await options.hooks?.postDump?.(notification);
       written = answer !== false;
-      if (written) for (const step of steps) step.imagesWritten?.();
       try {
+        if (written) await Promise.all(steps.map((step) => step.imagesWritten?.()));
         if (written) await afterWritten?.();
       } catch (error) {
         // Refused: CRIU rolls back, and a CRIU that dies now must not have the tree killed for it.
@@ -47,7 +47,7 @@ export function dumpHooks(
       const pids = await treePids(pid);
       frozen = new Map(pids.map((p) => [p, startTime(p)]));
       const keys: string[] = [];
-      for (const step of steps) keys.push(...((await step.whileFrozen?.(pids)) ?? []));
+      for (const step of steps) keys.push(...((await step.whileFrozen?.(pids, notification.criuPid)) ?? []));
       const extra = await options.hooks?.queryExtFiles?.(notification);
       return extra === false ? false : [...keys, ...(Array.isArray(extra) ? extra : [])];
     },

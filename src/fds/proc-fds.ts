@@ -106,12 +106,15 @@ export function accessOf(flags: number): AccessMode {
   return acc === 0 ? 'r' : acc === 1 ? 'w' : 'rw';
 }
 
+/** The fdinfo fields read, each matched by one regex compiled once. */
+const FDINFO_FIELDS = { pos: /^pos:\s*(\S+)/m, flags: /^flags:\s*(\S+)/m, mnt_id: /^mnt_id:\s*(\S+)/m };
+
 /** One raw row before the tree-wide facts (peers, leave-out) are known; its type comes later. */
 function readFd(pid: number, fd: number) {
   const base = `/proc/${pid}/fd/${fd}`;
   const target = readlinkSync(base);
   const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(info)?.[1];
+  const field = (name: keyof typeof FDINFO_FIELDS) => FDINFO_FIELDS[name].exec(info)?.[1];
   const flags = Number.parseInt(String(field('flags') ?? '0'), 8);
   let st: Stats | undefined;
   try {
@@ -143,6 +146,31 @@ function readFd(pid: number, fd: number) {
   };
 }
 
+/**
+ * Whether the tasks `pids` hold exactly the fds of `table`, each to the same target: a readdir and
+ * a readlink per fd (a tree of 100: ~3 ms, against ~17 ms for readTreeFds).
+ */
+export function sameFdTargets(
+  table: readonly Pick<FdEntry, 'pid' | 'fd' | 'target'>[],
+  pids: readonly number[],
+): boolean {
+  const expected = new Map(table.map((e) => [`${e.pid}/${e.fd}`, e.target]));
+  let seen = 0;
+  for (const pid of pids) {
+    for (const fd of readdirOrEmpty(`/proc/${pid}/fd`)) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return false; // closed meanwhile
+      }
+      if (expected.get(`${pid}/${fd}`) !== target) return false;
+      seen++;
+    }
+  }
+  return seen === expected.size;
+}
+
 export type { LeaveOutRule } from './tree-rules.js';
 
 /**
@@ -153,6 +181,7 @@ export type { LeaveOutRule } from './tree-rules.js';
 export async function readTreeFds(root: number, leaveOut?: LeaveOutRule, pids?: readonly number[]): Promise<FdEntry[]> {
   pids ??= await treePids(root);
   const raw: ReturnType<typeof readFd>[] = [];
+  let sinceTurn = 0;
   for (const pid of pids) {
     const fds = readdirOrEmpty(`/proc/${pid}/fd`)
       .map(Number)
@@ -164,7 +193,12 @@ export async function readTreeFds(root: number, leaveOut?: LeaveOutRule, pids?: 
         // closed meanwhile
       }
     }
-    await nextTurn();
+    // A turn of the loop every 64 fds or so, not every task: a turn per task of a tree of 100 cost ~5 ms.
+    sinceTurn += fds.length;
+    if (sinceTurn >= 64) {
+      sinceTurn = 0;
+      await nextTurn();
+    }
   }
   const families = socketFamilies(raw.filter((r) => r.target.startsWith('socket:[')).map((r) => r.inode));
   for (const row of raw) row.type = classify(row.target, row.mode, families, row.inode);

@@ -1,8 +1,8 @@
 // Hashes a checkpoint's images while CRIU is still dumping: the digests are made on this machine's
 // other core during the dump, not after it. The files were just written by CRIU, so they are read
 // from the page cache, on this thread, a slice at a time (see digestFiles for why not the pool).
-import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type FileDigest, hashRangeSync, PAGES_FILE, SLICE } from './digest.js';
 import { type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
@@ -16,17 +16,45 @@ const POLL_MS = 5;
 const STATS_FILE = 'stats-dump';
 
 interface Followed {
+  /** Closed (-1) once complete. */
   fd: number;
   hash: Hasher;
   /** Bytes hashed so far. */
   size: number;
   /** Hashed to its end once it was final. */
   complete?: boolean;
+  /** Final when it was found (CRIU had closed it): read to its end. */
+  final?: boolean;
+}
+
+/**
+ * The names of the files in `dir` that process `pid` has open, or undefined when its fds cannot
+ * be read (then nothing is taken for closed).
+ */
+function openIn(pid: number, dir: string): Set<string> | undefined {
+  try {
+    const names = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (dirname(target) === dir) names.add(basename(target));
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return names;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ImagesFollower {
-  /** CRIU has begun dumping memory (query-ext-files answered): page data comes from now on. */
-  memoryDumpStarts(): void;
+  /**
+   * CRIU (process `writer`, when known) has begun dumping memory (query-ext-files answered): page
+   * data comes from now on, and each task's other images, which are final once `writer` has
+   * closed them (CRIU writes each image once, with O_TRUNC, and never reopens it).
+   */
+  memoryDumpStarts(writer?: number): void;
   /**
    * CRIU has written and flushed every image but stats-dump (post-dump): every other image in the
    * dir is final, so those are hashed too.
@@ -40,15 +68,18 @@ export interface ImagesFollower {
 
 /**
  * Follows the images of `dir`: pages files from memoryDumpStarts() on, as CRIU appends to them,
- * and every image from imagesWritten() on. What it returns is only as good as CRIU's writing
- * (append-only pages; nothing rewritten after post-dump, as cr-dump.c's cr_dump_finish does): the
- * manifest takes a followed digest only for a file whose final size is the size hashed, and
- * hashes anything else again.
+ * the images CRIU has closed from then on, and every image from imagesWritten() on. What it
+ * returns is only as good as CRIU's writing (append-only pages; each image written once; nothing
+ * rewritten after post-dump, as cr-dump.c's cr_dump_finish does): the manifest takes a followed
+ * digest only for a file whose final size is the size hashed, and hashes anything else again.
  */
 export function followImages(dir: string): ImagesFollower {
   const algorithm = preferredAlgorithm();
   const files = new Map<string, Followed>();
   const buffer = takeBuffer();
+  /** /proc shows the dir by its real path. */
+  const realDir = realpathSync(dir);
+  let writer: number | undefined;
   let allFinal = false;
   /** CRIU has answered: stats-dump is final too. */
   let dumpDone = false;
@@ -60,15 +91,19 @@ export function followImages(dir: string): ImagesFollower {
     started = resolve;
   });
 
-  const wanted = (name: string) =>
-    PAGES_FILE.test(name) ||
-    (allFinal && !NOT_IMAGES.has(name) && name !== INCOMPLETE_MARKER && (dumpDone || name !== STATS_FILE));
+  const image = (name: string) =>
+    !NOT_IMAGES.has(name) && name !== INCOMPLETE_MARKER && (dumpDone || name !== STATS_FILE);
+  const follow = (name: string, final: boolean) =>
+    files.set(name, { fd: openSync(join(dir, name), 'r'), hash: newHasher(algorithm), size: 0, final });
   const scan = () => {
-    for (const name of readdirSync(dir)) {
-      if (!files.has(name) && wanted(name)) {
-        files.set(name, { fd: openSync(join(dir, name), 'r'), hash: newHasher(algorithm), size: 0 });
-      }
-    }
+    const fresh = readdirSync(dir).filter((name) => !files.has(name) && image(name));
+    const growing = [...files].filter(([, entry]) => !entry.final);
+    // CRIU's open files, listed after the dir: a file the dir shows that CRIU no longer has open
+    // was closed before this look.
+    const open = !allFinal && writer && (fresh.length || growing.length) ? openIn(writer, realDir) : undefined;
+    const closed = (name: string) => allFinal || (open !== undefined && !open.has(name));
+    for (const [name, entry] of growing) entry.final = closed(name);
+    for (const name of fresh) if (PAGES_FILE.test(name) || closed(name)) follow(name, closed(name));
   };
   /**
    * Hashes up to a slice of what has grown; false when nothing had. While CRIU is still writing
@@ -83,11 +118,15 @@ export function followImages(dir: string): ImagesFollower {
     for (const entry of files.values()) {
       if (entry.complete) continue;
       const from = entry.size;
-      if (allFinal) {
+      if (entry.final) {
         // Final: read to its end, without asking its size (a tree of 100 has 700 images).
         entry.size = hashRangeSync(entry.fd, entry.hash, from, from + budget, buffer);
         entry.complete = entry.size - from < budget;
         progressed ||= entry.size > from || entry.complete;
+        if (entry.complete) {
+          closeSync(entry.fd);
+          entry.fd = -1;
+        }
       } else {
         const end = fstatSync(entry.fd).size;
         if (end - from < SLICE) continue;
@@ -132,13 +171,16 @@ export function followImages(dir: string): ImagesFollower {
   const close = () => {
     if (closed) return;
     closed = true;
-    for (const entry of files.values()) closeSync(entry.fd);
+    for (const entry of files.values()) if (entry.fd >= 0) closeSync(entry.fd);
     files.clear();
     giveBack(buffer);
   };
 
   return {
-    memoryDumpStarts: poke,
+    memoryDumpStarts(criu) {
+      writer = criu;
+      poke();
+    },
     imagesWritten() {
       allFinal = true;
       poke();

@@ -114,7 +114,10 @@ export class RpcSession {
   async request(type: RequestType, opts?: Options, extra: RequestExtras = {}): Promise<Response> {
     const keepOpen = KEEP_OPEN_TYPES.has(type);
     const request = create(RequestSchema, { keepOpen, ...extra, type, ...(opts ? { opts } : {}) });
-    const { response } = await exchange(this.#swrk.transport, request, { operation: this.#operation });
+    const { response } = await exchange(this.#swrk.transport, request, {
+      operation: this.#operation,
+      criuPid: this.#swrk.pid,
+    });
     return response;
   }
 
@@ -205,6 +208,7 @@ export class CriuRpcClient {
       try {
         result = await exchange(swrk.transport, request, {
           operation: options.operation,
+          criuPid: swrk.pid,
           hooks: options.hooks,
           stop: stopper.signal,
         });

@@ -16,7 +16,8 @@ import type { PacketTransport } from './transport.js';
 export interface ExchangeOptions {
   operation: CriuOperation;
   hooks?: Hooks | undefined;
-  /** Polled at each notification: once true, CRIU is told to stop (a clean rollback point). */
+  /** The CRIU process answering (given to hooks, which may read its open images). */
+  criuPid?: number | undefined;
   /**
    * Once aborted, CRIU is told to stop at its next notification (a clean rollback point), and a
    * hook still running is no longer waited for.
@@ -79,6 +80,7 @@ export async function exchange(
       const context: HookContext = {
         notification: (response.notify?.script ?? '') as NotificationName,
         pid: response.notify?.pid || undefined,
+        criuPid: options.criuPid,
         fds: [...packet.fds],
       };
       let success = true;

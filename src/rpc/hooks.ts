@@ -29,6 +29,8 @@ export interface HookContext {
   notification: NotificationName;
   /** The pid CRIU attached (the restored root for post-restore, ...), if any. */
   pid: number | undefined;
+  /** The CRIU process that sent the notification (the one writing or reading the images), if known. */
+  criuPid?: number | undefined;
   /**
    * Descriptors CRIU sent with the notification (orphan-pts-master: the new pty master).
    * They are closed after the hook returns unless the hook removes them from this array.

@@ -91,6 +91,11 @@ export class SwrkSession {
     return new SwrkSession(watcher, stderr, socket, criuPath, socketInode);
   }
 
+  /** The CRIU process's pid (signal it through kill(), never by this number). */
+  get pid(): number {
+    return this.#watcher.pid;
+  }
+
   /** The last few KiB CRIU wrote on stderr (it logs to its log file; this catches crashes). */
   get stderr(): string {
     return this.#stderr;

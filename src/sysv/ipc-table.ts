@@ -99,6 +99,11 @@ export function readShmSegments(ns?: IpcNamespaceFile): ShmSegment[] {
   }));
 }
 
+/** Whether any task of this process's IPC namespace has a segment attached (one read of /proc). */
+export function anySegmentAttached(): boolean {
+  return readShmSegments().some((segment) => segment.attachments > 0);
+}
+
 /** The semaphore sets of an IPC namespace, as readShmSegments. */
 export function readSemSets(ns?: IpcNamespaceFile): SemSet[] {
   return rows('sem', ns).map((r) => ({
