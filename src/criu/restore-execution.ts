@@ -1,6 +1,6 @@
-// How real CRIU makes, resumes and ends a restored tree, for the restore runner: from a linked
-// copy of the images (CRIU writes stats-restore into the dir it reads, and the checkpoint must
-// stay as it was), as our child (rst_sibling), watched through a pidfd.
+// How real CRIU makes, resumes and ends a restored tree, for the restore runner: from the
+// checkpoint itself, or from a linked copy when a step edits images (the checkpoint stays as it
+// was; CRIU writes only into its work dir), as our child (rst_sibling), watched through a pidfd.
 import { treePids } from '../fds/proc-fds.js';
 import { removeDir } from '../fs/flat-dir.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
@@ -8,7 +8,7 @@ import { mergeCriu } from '../pipeline/criu-contribution.js';
 import type { RestoreContext, RestoredTree } from '../pipeline/restore-phases.js';
 import type { RestoreExecution } from '../pipeline/run-restore.js';
 import type { LinkedCopy } from '../rewrite/linked-copy.js';
-import { rewriteImages } from '../rewrite/rewrite.js';
+import { rewriteIfEdited } from '../rewrite/rewrite.js';
 import type { CriuRpcClient } from '../rpc/client.js';
 import { callRestore } from './restore-call.js';
 import { CriuRestoredProcess } from './restored-process.js';
@@ -25,8 +25,8 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
   let criuExit: Promise<void> | undefined;
   return {
     async start(steps, stopped) {
-      // CRIU reads the copy, never its manifest: none is written. Pages are never copied.
-      copy = await rewriteImages(
+      // CRIU reads a copy, never its manifest: none is written. Pages are never copied.
+      copy = await rewriteIfEdited(
         imagesDir,
         async (images) => {
           for (const step of steps) await step.editImages?.(images);
@@ -36,7 +36,7 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
       workDir = await context.workDir();
       const { root, criuGone } = await callRestore({
         client,
-        imagesDir: copy.dir,
+        imagesDir: copy?.dir ?? imagesDir,
         options,
         criu: mergeCriu(steps),
         pids: checkpoint.pids,
@@ -66,7 +66,7 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
       return new CriuRestoredProcess(tree.watcher, [...tree.pids], streams, defaultedFds, pagesLoaded, channel);
     },
     async finish() {
-      // CRIU's log stays after CRIU failed (the error names it); otherwise it goes with the copy.
+      // CRIU's log stays after CRIU failed (the error names it); otherwise our work dir goes, and the copy.
       const ownWorkDir = options.workDir === undefined && criuExit !== undefined ? workDir : undefined;
       await Promise.all([copy?.dir, ownWorkDir].map((dir) => dir && removeDir(dir)));
       // CRIU exited while the above ran; nothing returns with it still around.

@@ -1,5 +1,5 @@
 // The context every concern of one restore shares.
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointToRestore } from '../restore-plan.js';
@@ -11,10 +11,13 @@ import type { RestoreContext } from './restore-phases.js';
 /** How long a restore waits for the image's pids by default (RestoreOptions.pidWaitTimeout). */
 const DEFAULT_PID_WAIT_MS = 5000;
 
-/** The caller's dir (made if missing), or a new private one. */
+/**
+ * The caller's dir (made if missing), or a new private one. Synchronously: one metadata call,
+ * where a thread-pool round trip could wait milliseconds for the other vCPU here.
+ */
 async function makeWorkDir(requested: string | undefined): Promise<string> {
-  if (requested === undefined) return mkdtemp(join(tmpdir(), 'node-criu-restore-'));
-  await mkdir(requested, { recursive: true, mode: 0o700 });
+  if (requested === undefined) return mkdtempSync(join(tmpdir(), 'node-criu-restore-'));
+  mkdirSync(requested, { recursive: true, mode: 0o700 });
   return requested;
 }
 

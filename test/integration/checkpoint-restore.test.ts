@@ -1,6 +1,6 @@
 // Real CRIU, real processes: checkpoint and restore with the state continuing.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -41,12 +41,14 @@ test('a single process is checkpointed, killed, restored as our child and keeps 
   assert.ok(cp.stats.frozenTimeUs > 0);
   await waitGone(victim.pid);
   const atDump = readCount(victim.stateFile);
+  const listing = () => readdirSync(cp.imagesDir).map((name) => [name, statSync(join(cp.imagesDir, name)).mtimeMs]);
+  const before = listing();
 
   const restored = await restoreAndTrack(cp.imagesDir);
   assert.equal(restored.pid, victim.pid, 'CRIU restores the original pid');
-  const ppid = Number(
-    (await import('node:fs')).readFileSync(`/proc/${restored.pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1],
-  );
+  // Nothing to substitute: CRIU read the checkpoint itself, and wrote nothing into it.
+  assert.deepEqual(listing(), before, 'the checkpoint is as it was');
+  const ppid = Number(readFileSync(`/proc/${restored.pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
   assert.equal(ppid, process.pid, 'the restored root is our child (rst_sibling)');
   const continued = await waitForCount(victim.stateFile, atDump + 20);
   assert.ok(continued > atDump, 'the count continued from the checkpointed value, not from zero');
