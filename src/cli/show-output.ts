@@ -3,7 +3,8 @@
 import { formatFdTable } from '../fds/fd-table.js';
 import type { JsonInteger } from '../inspect/json-safe.js';
 import { PAGE_SIZE } from '../inspect/memory.js';
-import type { CheckpointView, ManifestFacts, SysvView, TaskView, VmaView } from '../inspect/types.js';
+import type { SysvView } from '../inspect/sysv-types.js';
+import type { CheckpointView, ManifestFacts, TaskView, VmaView } from '../inspect/types.js';
 import { humanBytes } from './bytes.js';
 
 /** Rows as columns padded to their widest cell, each line prefixed with `indent`. */

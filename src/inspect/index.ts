@@ -12,6 +12,7 @@ export {
 export { inspect } from './inspect.js';
 export { type JsonInteger, jsonInteger } from './json-safe.js';
 export { PAGE_SIZE } from './memory.js';
+export type { SysvMsgView, SysvSemView, SysvShmView, SysvView } from './sysv-types.js';
 export {
   type CheckpointView,
   type DumpStatsView,
@@ -23,10 +24,6 @@ export {
   type NamespacesView,
   type NamespaceView,
   type RestoreStatsView,
-  type SysvMsgView,
-  type SysvSemView,
-  type SysvShmView,
-  type SysvView,
   type TaskState,
   type TaskView,
   type VmaKind,

@@ -12,7 +12,8 @@ import { resolveImageName } from '../images/codec.js';
 import type { ImageSet } from './image-set.js';
 import { jsonInteger } from './json-safe.js';
 import { pagesIn, type SharedPages } from './memory.js';
-import type { SysvMsgView, SysvSemView, SysvShmView, SysvView, TaskView } from './types.js';
+import type { SysvMsgView, SysvSemView, SysvShmView, SysvView } from './sysv-types.js';
+import type { TaskView } from './types.js';
 
 const IPC_TYPES = new Set(['ipcns-var', 'ipcns-shm', 'ipcns-sem', 'ipcns-msg']);
 
