@@ -4,6 +4,7 @@
 // only for the keys, though: the table is read first while CRIU starts and freezes the tree (on
 // this machine's other core), the frozen tree is only compared with it, and the table is read
 // again while CRIU dumps memory, the tree still frozen.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CriuError } from '../errors.js';
 import type { FdEntry } from '../fds/fd-entry.js';
 import { assertAdviceMatches, assertDumpable, externalsFor, leaveOutRule } from '../fds/leave-out.js';
@@ -25,8 +26,11 @@ export const fdTable: CheckpointConcern = {
     let answered: string[] = [];
     return {
       async beforeDump() {
-        // Not awaited: it runs while CRIU starts. A failure here only means reading it all frozen.
-        early = readTreeFds(pid, rule).catch(() => undefined);
+        // Not awaited: it runs while CRIU starts (from the next turn of the loop, once CRIU is
+        // spawned). A failure here only means reading it all frozen.
+        early = nextTurn()
+          .then(() => readTreeFds(pid, rule))
+          .catch(() => undefined);
       },
       // Blocks CRIU: a tree of 100 took ~20 ms to read in full, ~3 ms to compare.
       async whileFrozen(pids) {

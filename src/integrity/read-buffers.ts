@@ -1,8 +1,9 @@
 // Read buffers for hashing images, kept for the next operation: on this VM, first touching a fresh
 // 4 MiB buffer costs ~11 ms of page faults, more than hashing it (BLAKE3: under 1 ms). A kept
-// buffer is no longer fresh after this process forks, though: every spawn (CRIU's own, the
-// caller's children) write-protects the parent's memory, and the next read into the buffer faults
-// on each of its pages again. So the buffers are small: measured here after a spawn, hashing a
+// buffer is no longer fresh after this process forks, though: every fork (child_process.spawn
+// forks through libuv: the caller's children, a helper) write-protects the parent's memory, and
+// the next read into the buffer faults on each of its pages again (CRIU itself is started with
+// posix_spawn, which does not). So the buffers are small: measured here after a spawn, hashing a
 // 6.5 MiB image from tmpfs took 14.2 ms through a 4 MiB buffer, 2.9 ms through 256 KiB (1.4 ms
 // without the spawn either way).
 
