@@ -2,7 +2,7 @@
 // npm run demo: checkpoints a real counting process, kills it, restores it, and shows it continuing.
 // Where CRIU cannot run (no Linux, no root, no CRIU), it does the same on the simulator and says so.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,8 @@ import { check, checkpoint, restore, sim, spawn } from '../dist/src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'node-criu-demo-'));
+// The counter, its images and its count go with the demo (each run used to leave them in /tmp).
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const count = join(work, 'count');
 const readCount = () => Number.parseInt(readFileSync(count, 'utf8'), 10);
 const say = (msg) => console.log(`demo: ${msg}`);

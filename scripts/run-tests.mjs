@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file with Node's test runner (Node 20 has no --test globs).
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,5 +22,15 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
+// Every temporary file of the run, node-criu's default images dirs included (a test that checks a
+// checkpoint need not remove it), goes into one dir of the run's own, removed after it: a run
+// used to leave hundreds of checkpoints in /tmp. Sticky and world-writable, as /tmp is.
+const scratch = mkdtempSync(join(tmpdir(), 'node-criu-tests-'));
+chmodSync(scratch, 0o1777);
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TMPDIR: scratch },
+});
+rmSync(scratch, { recursive: true, force: true });
 process.exit(r.status ?? 1);
