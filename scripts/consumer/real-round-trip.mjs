@@ -34,6 +34,7 @@ while (after() <= atDump && Date.now() < deadline) await sleep(20);
 assert.ok(after() > atDump, `the restored process did not count on from ${atDump} (saw ${after()})`);
 process.kill(-job.pid, 'SIGKILL'); // the restored session: the shell and its sleep
 await job.exited;
+await cp.remove(); // the checkpoint went into a dir node-criu made: it is ours to remove
 console.log(
   `consumer: real round trip with CRIU ${status.version}: counted to ${atDump}, restored as pid ${job.pid}, on to ${after()}`,
 );

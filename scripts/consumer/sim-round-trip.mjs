@@ -31,6 +31,7 @@ assert.ok(answered >= atDump, `the count restarted: ${answered} after ${atDump}`
 job.stdin.write('exit 7\n');
 const exited = await job.exited;
 assert.equal(exited.code, 7);
+await cp.remove();
 
 // require(esm): Node >= 20.19 and 22.12 load the ESM-only package from CommonJS (no top-level await).
 const required = createRequire(import.meta.url)('node-criu');
