@@ -2,6 +2,7 @@
 // will write) and of a restore (how much the restored tasks hold already). Estimates only: every
 // reader returns 0 for what it cannot read.
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields, STAT } from '../fs/proc-stat.js';
 
 function read(path: string): string | undefined {
   try {
@@ -60,10 +61,7 @@ export function treeDumpableBytes(pid: number): number {
 
 /** When `pid` started, in clock ticks since boot (/proc/PID/stat field 22), or undefined. */
 export function startTicks(pid: number): number | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  if (stat === undefined) return undefined;
-  // The fields after the command (which may hold spaces and parentheses): state is field 3.
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const start = procStatFields(pid)?.[STAT.starttime];
   return start === undefined ? undefined : Number(start);
 }
 

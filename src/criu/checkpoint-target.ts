@@ -1,17 +1,11 @@
 // Which processes checkpoint() accepts as the root of the tree to dump.
-import { readFileSync } from 'node:fs';
 import { CriuError } from '../errors.js';
+import { procStatFields, STAT } from '../fs/proc-stat.js';
 import { processExists } from './pids.js';
 
-/** The parent of `pid` (0 once past init, or when it is gone), from /proc/PID/stat. */
+/** The parent of `pid` (0 once past init, or when it is gone). */
 function parentPid(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
-  } catch {
-    return 0;
-  }
+  return Number(procStatFields(pid)?.[STAT.ppid]) || 0;
 }
 
 /** NO_SUCH_PROCESS, or UNSUPPORTED for this very process or an ancestor (CRIU would freeze us). */

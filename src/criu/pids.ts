@@ -1,5 +1,6 @@
 // Waits for the pids a restore needs to be free, and says who holds one that is not.
 import { readFileSync } from 'node:fs';
+import { procStatFields, STAT } from '../fs/proc-stat.js';
 
 /** The command line of the process holding `pid`, or undefined if nothing holds it. */
 export function pidHolder(pid: number): string | undefined {
@@ -21,10 +22,5 @@ export function processExists(pid: number): boolean {
  * gone: with the pid, it names one process, never a later one that reused the pid.
  */
 export function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return procStatFields(pid)?.[STAT.starttime];
 }

@@ -1,6 +1,6 @@
 // A tree CRIU restored (or left behind): which of its tasks to keep stopped, and how to end it.
-import { readFileSync } from 'node:fs';
 import { treePids } from '../fds/proc-fds.js';
+import { procStatFields, STAT } from '../fs/proc-stat.js';
 import { ImageSet as InspectedImages } from '../inspect/image-set.js';
 import { readTasks, taskState } from '../inspect/tasks.js';
 import { innermostPid } from '../launch/namespace-init.js';
@@ -46,12 +46,7 @@ export async function endLeftovers(pids: readonly number[]): Promise<void> {
 
 /** Whether `pid` is a child of this process (a restored root is one, through rst_sibling). */
 function isOurChild(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-  } catch {
-    return false;
-  }
+  return Number(procStatFields(pid)?.[STAT.ppid]) === process.pid;
 }
 
 /**
