@@ -4,6 +4,11 @@
 # else the project's .criu/ in node-criu's own git clone, else the per-user cache
 # ($XDG_CACHE_HOME/node-criu or ~/.cache/node-criu), which a consumer's next `npm ci` leaves alone.
 # The source tarball is kept in DEST/src/ (CRIU's own zdtm tests are built from it).
+# CRIU keeps what it probed of the kernel (about 50 ms a run) only in a file on tmpfs, at
+# $RUNDIR/criu.kdat, /run unless built otherwise; /run is no tmpfs on many hosts and containers.
+# So CRIU is built with RUNDIR=DEST/run/kdat, a link that node-criu points at a private dir on
+# /dev/shm (src/criu/kernel-cache.ts); DEST/BUILD records that, and a DEST/bin/criu without it is
+# built again.
 #   install-criu.sh           provision CRIU, print the path of the binary
 #   install-criu.sh --source  make sure the source tarball is in DEST/src/ (downloading only it
 #                             when it is missing), print its path
@@ -14,7 +19,7 @@ case "${1:-}" in
 "") ;;
 --source) mode=source ;;
 -h | --help)
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 0
   ;;
 *)
@@ -37,6 +42,10 @@ else
   dest=$cache/node-criu
 fi
 suite="${CRIU_SOURCE_SUITE:-sid}"
+rundir=$dest/run/kdat
+# The path becomes a C string in CRIU's make flags: a path that would not survive that keeps /run.
+case $rundir in *[[:space:]\"\'\\\$]*) rundir=/run ;; esac
+recipe="rundir=$rundir"
 
 say() { echo "install-criu: $*" >&2; }
 fail() {
@@ -89,7 +98,10 @@ if [ "$mode" = source ]; then
     exit 0
   fi
 else
-  for candidate in "${CRIU_BIN:-}" "$dest/bin/criu" "$(command -v criu || true)"; do
+  own=""
+  [ "$(cat "$dest/BUILD" 2>/dev/null)" = "$recipe" ] && own=$dest/bin/criu
+  [ -z "$own" ] && [ -x "$dest/bin/criu" ] && say "building $dest/bin/criu again: it predates the kernel-probe cache"
+  for candidate in "${CRIU_BIN:-}" "$own" "$(command -v criu || true)"; do
     if usable "$candidate"; then exit 0; fi
   done
 fi
@@ -170,7 +182,7 @@ fi
 say "building $(basename "$orig") (about a minute)"
 mkdir -p "$work/build"
 tar -xf "$orig" -C "$work/build" --strip-components=1
-make -C "$work/build" -j"$(nproc)" criu >"$work/build.log" 2>&1 || {
+make -C "$work/build" -j"$(nproc)" RUNDIR="$rundir" criu >"$work/build.log" 2>&1 || {
   tail -n 40 "$work/build.log" >&2
   fail "building CRIU failed (full log above)"
 }
@@ -178,6 +190,8 @@ mkdir -p "$dest/bin"
 install -m 0755 "$work/build/criu/criu" "$dest/bin/criu.new"
 mv -f "$dest/bin/criu.new" "$dest/bin/criu"
 basename "$orig" >"$dest/SOURCE"
+install -d -m 0700 "$dest/run"
+echo "$recipe" >"$dest/BUILD"
 usable "$dest/bin/criu" >/dev/null || fail "the CRIU just built does not pass 'criu check'"
 say "installed $dest/bin/criu"
 echo "$dest/bin/criu"

@@ -3,10 +3,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { prepareKernelCache } from '../../dist/src/criu/kernel-cache.js';
 import { locateCriu } from '../../dist/src/criu/locate.js';
 
 /** The CRIU node-criu would use (same lookup: CRIU_BIN, the project's .criu/, PATH). */
 export const criuPath = locateCriu(undefined, 'checkpoint').path;
+// Raw CRIU keeps its kernel probe in the cache that node-criu's runs set up, as it does in /run on
+// hosts where /run is a tmpfs: the comparison is with CRIU at its fastest.
+prepareKernelCache(criuPath);
 
 /** Runs the CLI; rejects with the log's Error lines when it fails. */
 function runCriu(args, dir, logFile, stdio = 'ignore') {

@@ -1,6 +1,7 @@
 // Starting a CRIU process (swrk, lazy-pages) as a watched child of ours, through the addon's
 // posix_spawn (native/spawn_fds.h: a fork of this process, as child_process does, cost ~12 ms
 // here, about a sixth of a small checkpoint).
+import { prepareKernelCache } from '../criu/kernel-cache.js';
 import { loadNative, type ProcessWatcher } from '../native.js';
 
 /**
@@ -10,6 +11,7 @@ import { loadNative, type ProcessWatcher } from '../native.js';
  */
 export function spawnCriu(criuPath: string, args: readonly string[], fds: readonly number[]): ProcessWatcher {
   const native = loadNative();
+  prepareKernelCache(criuPath);
   let pid: number | undefined;
   try {
     pid = native.spawnWithFds(criuPath, [criuPath, ...args], fds);
