@@ -39,13 +39,15 @@ export async function readTasks(images: ImageSet): Promise<TaskFacts[]> {
     const core = await images.first(`core-${entry.pid}.img`, CoreEntrySchema);
     const ids = (await images.first(`ids-${entry.pid}.img`, TaskKobjIdsEntrySchema)) ?? core?.ids;
     const tc = core?.tc;
+    const threads = entry.threads.filter((tid) => tid > 0);
     tasks.push({
       pid: entry.pid,
       ppid: entry.ppid,
       pgid: entry.pgid,
       sid: entry.sid,
-      // A zombie's pstree entry lists thread 0: it has no thread left but its pid.
-      tids: entry.threads.some((tid) => tid > 0) ? entry.threads.filter((tid) => tid > 0) : [entry.pid],
+      // A zombie has no thread left but its pid, and CRIU 4.2 never fills in its pstree entry's
+      // thread (dump_zombies): whatever its heap held there, 0 or a stray number, is no tid.
+      tids: (tc && taskState(tc.taskState) === 'zombie') || threads.length === 0 ? [entry.pid] : threads,
       command: tc?.comm ?? core?.threadCore?.comm ?? null,
       stateCode: tc ? tc.taskState : null,
       exitStatus: tc ? tc.exitCode : null,
