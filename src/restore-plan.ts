@@ -51,6 +51,8 @@ export async function readCheckpointToRestore(
     ({ manifest, pagesVerified } = await verifyImages(imagesDir, {
       allowUntrustedImages,
       deferPages: options.deferPages,
+      // A restore trusts page data that is still the very file hashed at checkpoint.
+      trustUnchanged: true,
     }));
   } else {
     await assertTrustedImagesDir(imagesDir, { allowUntrusted: allowUntrustedImages });

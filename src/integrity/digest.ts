@@ -4,6 +4,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { inMemory } from '../fs/in-memory.js';
+import { type FileStamp, isFileStamp } from './file-stamp.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
 import { giveBack, POOL_CHUNK, takeBuffer } from './read-buffers.js';
 
@@ -13,14 +14,25 @@ import { giveBack, POOL_CHUNK, takeBuffer } from './read-buffers.js';
  */
 export const PAGES_FILE = /^pages-\d+\.img$/;
 
-/** A file's size and, unless it was recorded without digests, its hex digest under its algorithm's name. */
-export type FileDigest = { size: number } & { [A in DigestAlgorithm]?: string };
+/**
+ * A file's size and, unless it was recorded without digests, its hex digest under its algorithm's
+ * name; for page data, the file's stamp when it was hashed (file-stamp.ts), while it still held.
+ */
+export type FileDigest = { size: number; stamp?: FileStamp } & { [A in DigestAlgorithm]?: string };
 
-/** Whether `entry` is a FileDigest as a manifest records it: a size and at most one well-formed digest. */
+/**
+ * Whether `entry` is a FileDigest as a manifest records it: a size, at most one well-formed
+ * digest, and a well-formed stamp if any.
+ */
 export function isFileDigest(entry: unknown): entry is FileDigest {
   if (typeof entry !== 'object' || entry === null || typeof (entry as FileDigest).size !== 'number') return false;
   const digests = DIGEST_ALGORITHMS.filter((algorithm) => algorithm in entry);
-  return digests.length <= 1 && digests.every((a) => /^[0-9a-f]{64}$/.test(String((entry as FileDigest)[a])));
+  const stamp = (entry as FileDigest).stamp;
+  return (
+    digests.length <= 1 &&
+    digests.every((a) => /^[0-9a-f]{64}$/.test(String((entry as FileDigest)[a]))) &&
+    (stamp === undefined || isFileStamp(stamp))
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, realpathSync
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type FileDigest, hashRangeSync, PAGES_FILE, SLICE } from './digest.js';
+import { type FileStamp, fdStamp } from './file-stamp.js';
 import { type Hasher, newHasher, preferredAlgorithm } from './hasher.js';
 import { INCOMPLETE_MARKER } from './incomplete.js';
 import { NOT_IMAGES } from './manifest.js';
@@ -25,6 +26,8 @@ interface Followed {
   complete?: boolean;
   /** Final when it was found (CRIU had closed it): read to its end. */
   final?: boolean;
+  /** Page data's stamp once it was final: the manifest keeps it if the file is still so at the end. */
+  stamp?: FileStamp;
 }
 
 /**
@@ -93,8 +96,11 @@ export function followImages(dir: string): ImagesFollower {
 
   const image = (name: string) =>
     !NOT_IMAGES.has(name) && name !== INCOMPLETE_MARKER && (dumpDone || name !== STATS_FILE);
-  const follow = (name: string, final: boolean) =>
-    files.set(name, { fd: openSync(join(dir, name), 'r'), hash: newHasher(algorithm), size: 0, final });
+  const follow = (name: string, final: boolean) => {
+    const fd = openSync(join(dir, name), 'r');
+    const stamp = final && PAGES_FILE.test(name) ? fdStamp(fd) : undefined;
+    files.set(name, { fd, hash: newHasher(algorithm), size: 0, final, stamp });
+  };
   const scan = () => {
     const fresh = readdirSync(dir).filter((name) => !files.has(name) && image(name));
     const growing = [...files].filter(([, entry]) => !entry.final);
@@ -102,7 +108,8 @@ export function followImages(dir: string): ImagesFollower {
     // was closed before this look.
     const open = !allFinal && writer && (fresh.length || growing.length) ? openIn(writer, realDir) : undefined;
     const closed = (name: string) => allFinal || (open !== undefined && !open.has(name));
-    for (const [name, entry] of growing) entry.final = closed(name);
+    // Only page data is followed before it is final; its stamp is taken the moment it is.
+    for (const [name, entry] of growing) if ((entry.final = closed(name))) entry.stamp = fdStamp(entry.fd);
     for (const name of fresh) if (PAGES_FILE.test(name) || closed(name)) follow(name, closed(name));
   };
   /**
@@ -194,7 +201,9 @@ export function followImages(dir: string): ImagesFollower {
         dumpDone = true;
         scan();
         while (step()) await yieldToLoop();
-        return new Map([...files].map(([name, e]) => [name, { size: e.size, [algorithm]: e.hash.digest() }]));
+        return new Map(
+          [...files].map(([name, e]) => [name, { size: e.size, [algorithm]: e.hash.digest(), stamp: e.stamp }]),
+        );
       } finally {
         close();
       }

@@ -5,6 +5,7 @@ import { listDir } from '../fs/flat-dir.js';
 import { checkedParent } from '../series/parent-link.js';
 import { PARENT_LINK, PARENTS_DIR } from '../series/parent-section.js';
 import { digestFiles, type FileDigest, PAGES_FILE, recordedDigest } from './digest.js';
+import { pathStamp, sameStamp } from './file-stamp.js';
 import { ALGORITHM_NAMES } from './hasher.js';
 import { INCOMPLETE_MARKER, incompleteError } from './incomplete.js';
 import { MANIFEST_NAME, type Manifest, NOT_IMAGES, readManifest } from './manifest.js';
@@ -23,6 +24,14 @@ export interface VerifyOptions {
    */
   deferPages?: boolean | undefined;
   /**
+   * Take the digest of page data as it stands when its file is still the one that was hashed at
+   * checkpoint: the same device, inode and change time (which every write, truncation, link or
+   * rename moves, and which no system call sets). A restore on the host that made the checkpoint
+   * then hashes no page data. Changes that bypass the filesystem (its device, its medium) are
+   * not seen this way: without this option (`node-criu verify`), everything is hashed.
+   */
+  trustUnchanged?: boolean | undefined;
+  /**
    * Accept an images dir (or files in it) owned by another user or writable by group/others.
    * Restoring images executes them: only set this when whoever could write them is trusted.
    */
@@ -39,6 +48,8 @@ export interface VerifyResult {
   digestsChecked: number;
   /** How many bytes were hashed to compare them (with `deferPages`, not counting the page data still being hashed). */
   bytesHashed: number;
+  /** With `trustUnchanged`: how many pages files were taken as verified, unchanged since they were hashed. */
+  filesUnchanged: number;
 }
 
 function tampered(dir: string, file: string, why: string): CriuError {
@@ -94,7 +105,14 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
       return digest ? [[name, { ...digest, size: entry.size }] as const] : [];
     }),
   );
-  const hashed = [...recorded.keys()];
+  const unchanged = new Set(
+    options.trustUnchanged
+      ? [...recorded.keys()].filter(
+          (name) => PAGES_FILE.test(name) && sameStamp(manifest.files[name]?.stamp, pathStamp(join(dir, name))),
+        )
+      : [],
+  );
+  const hashed = [...recorded.keys()].filter((name) => !unchanged.has(name));
   const pages = hashed.filter((name) => PAGES_FILE.test(name));
   // Small page data is hashed at once (a millisecond): deferring costs a stopped restore more.
   const worthDeferring = pages.reduce((total, name) => total + (stats.get(name)?.size ?? 0), 0) > DEFER_FROM;
@@ -129,6 +147,7 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
     manifest,
     digestsChecked: hashed.length + (parent?.digestsChecked ?? 0),
     bytesHashed: bytesHashed + (parent?.bytesHashed ?? 0),
+    filesUnchanged: unchanged.size + (parent?.filesUnchanged ?? 0),
     pagesVerified,
   };
 }

@@ -64,12 +64,16 @@ test('the manifest lists every image with its BLAKE3 digest; verify accepts the 
   assert.deepEqual(Object.keys(manifest.files).sort(), images.sort());
   assert.equal(manifest.pid, original.pid);
   // What was hashed while CRIU wrote (pages files, then every image from post-dump on) is each file's digest.
+  // Page data also keeps the file's stamp (device, inode, change time) from when it was hashed.
   for (const name of images) {
     const hasher = newHasher('blake3');
     hasher.update(readFileSync(join(original.imagesDir, name)));
+    const st = statSync(join(original.imagesDir, name), { bigint: true });
+    const stamp = { dev: String(st.dev), ino: String(st.ino), ctimeNs: String(st.ctimeNs) };
     assert.deepEqual(manifest.files[name], {
-      size: statSync(join(original.imagesDir, name)).size,
+      size: Number(st.size),
       blake3: hasher.digest(),
+      ...(/^pages-\d+\.img$/.test(name) ? { stamp } : {}),
     });
   }
   const result = await verifyImages(original.imagesDir);
@@ -108,6 +112,36 @@ test('one flipped byte in the pages is refused, naming the file', { skip }, asyn
   writeSync(fd, Buffer.from([(byte[0] ?? 0) ^ 0x01]), 0, 1, 100);
   closeSync(fd);
   await refused(dir, pages, /does not match its BLAKE3 digest/);
+});
+
+test('a restore takes page data still unchanged since it was hashed as verified; a write, even of the same byte, makes it hashed again', {
+  skip,
+}, async () => {
+  const made = await checkpointedCounter();
+  cleanup.push(made.victim.pid);
+  const dir = made.checkpoint.imagesDir;
+  const pages = readdirSync(dir).filter((n) => /^pages-\d+\.img$/.test(n));
+  const pageBytes = pages.reduce((n, name) => n + statSync(join(dir, name)).size, 0);
+  const all = await verifyImages(dir);
+  assert.equal(all.filesUnchanged, 0, 'without trustUnchanged everything is hashed');
+  const trusted = await verifyImages(dir, { trustUnchanged: true });
+  assert.equal(trusted.filesUnchanged, pages.length);
+  assert.equal(trusted.bytesHashed, all.bytesHashed - pageBytes);
+  // The same byte written back: the content is as it was, but the file is no longer provably so.
+  const name = pages[0] as string;
+  const fd = openSync(join(dir, name), 'r+');
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, 100);
+  writeSync(fd, byte, 0, 1, 100);
+  closeSync(fd);
+  const rehashed = await verifyImages(dir, { trustUnchanged: true });
+  assert.equal(rehashed.filesUnchanged, pages.length - 1);
+  assert.equal(rehashed.bytesHashed, trusted.bytesHashed + statSync(join(dir, name)).size);
+  // And a byte changed in place, right after, is refused by the restore.
+  const fd2 = openSync(join(dir, name), 'r+');
+  writeSync(fd2, Buffer.from([(byte[0] ?? 0) ^ 0x01]), 0, 1, 100);
+  closeSync(fd2);
+  await refused(dir, name, /does not match its BLAKE3 digest/);
 });
 
 test('a deleted image is refused', { skip }, async () => {
