@@ -1,6 +1,6 @@
-// Facts about an images dir for the results (bytes, CRIU's own stats) and the linked copy a raw
+// Facts about an images dir for the results (bytes, CRIU's own stats) and the copy a raw
 // restore runs from, so that CRIU's stats-restore never lands in a checkpoint that is reused.
-import { linkSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readProcessTree } from '../../dist/src/images/pstree.js';
 import { readDumpStats, readRestoreStats } from '../../dist/src/images/stats.js';
@@ -30,9 +30,13 @@ export function pageBytes(dir) {
     .reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
 }
 
-/** A copy of `dir` made of hard links (tmpfs: no data copied). */
-export function linkCopy(dir, to) {
+/**
+ * A copy of `dir` for raw CRIU, which writes its log and stats-restore into the dir it restores.
+ * A copy of the bytes, not hard links: a link moves each file's ctime, and node-criu's restore
+ * would then hash the original's page data again, which no user's untouched checkpoint costs.
+ */
+export function copyImages(dir, to) {
   mkdirSync(to, { recursive: true });
-  for (const name of readdirSync(dir)) linkSync(join(dir, name), join(to, name));
+  for (const name of readdirSync(dir)) copyFileSync(join(dir, name), join(to, name));
   return to;
 }

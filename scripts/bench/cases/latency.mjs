@@ -3,7 +3,7 @@
 // large ones.
 import { checkpoint, restore } from '../../../dist/src/index.js';
 import { alternate } from '../ab.mjs';
-import { imagePids, linkCopy, pageBytes, readDumpStats } from '../images.mjs';
+import { copyImages, imagePids, pageBytes, readDumpStats } from '../images.mjs';
 import { rawDump, rawRestore } from '../raw-criu.mjs';
 import { row, throughput } from '../rows.mjs';
 
@@ -88,7 +88,7 @@ export async function latencyCase(ctx, caseId, victim, { large = false, options 
     raw: {
       prepare: async () => {
         await ctx.waitUsable(pids);
-        return linkCopy(dir, scratch.path('raw-restore'));
+        return copyImages(dir, scratch.path('raw-restore'));
       },
       measure: (copy) => rawRestore(copy),
       cleanup: async (copy) => {

@@ -4,7 +4,7 @@
 // 100 MiB and 1 GiB: the difference must not grow with image size.
 import { checkpoint, readFdTable, restore } from '../../../dist/src/index.js';
 import { alternate } from '../ab.mjs';
-import { imagePids, linkCopy } from '../images.mjs';
+import { copyImages, imagePids } from '../images.mjs';
 import { rawRestore } from '../raw-criu.mjs';
 import { row } from '../rows.mjs';
 
@@ -40,7 +40,7 @@ export async function substitutionsCase(ctx) {
       raw: {
         prepare: async () => {
           await ctx.waitUsable(pids);
-          return linkCopy(dir, ctx.scratch.path('raw-restore'));
+          return copyImages(dir, ctx.scratch.path('raw-restore'));
         },
         measure: (copy) => rawRestore(copy, { inherit, stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', 'pipe'] }),
         cleanup: async (copy) => {
