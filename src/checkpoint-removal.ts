@@ -1,6 +1,7 @@
 // Removing a checkpoint: exactly the entries the checkpoint wrote into its images dir, and the dir
 // itself when node-criu made it. Whatever else is there (a caller's own files) stays.
-import { readdir, rm, rmdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriuError } from './errors.js';
 
@@ -28,7 +29,8 @@ export async function withRemoval<T extends object>(
   dir: string,
   createdDir: boolean,
 ): Promise<T & CheckpointRemoval> {
-  const names = await readdir(dir);
+  // Synchronous: a thread-pool round trip cost more (~0.6 ms) than listing a dir of images.
+  const names = readdirSync(dir);
   let pending: Promise<void> | undefined;
   const remove = (): Promise<void> => {
     // Concurrent calls share one removal; a failed one can be tried again.

@@ -18,10 +18,15 @@ export const ipcChannel: CheckpointConcern = {
   name: 'ipc channel',
   async begin({ pid }) {
     let channel: IpcChannelSection | undefined;
+    let found: IpcChannelSection | undefined;
     return {
+      // The environment a process started with (/proc/PID/environ) stays as it was: read before
+      // CRIU starts, not while CRIU waits.
+      async beforeDump() {
+        found = readChannelEnv(pid);
+      },
       // Frozen: the fd is what CRIU dumps.
       async whileFrozen() {
-        const found = readChannelEnv(pid);
         channel = found && isSocket(pid, found.fd) ? found : undefined;
         return undefined;
       },

@@ -170,6 +170,9 @@ export function followImages(dir: string): ImagesFollower {
     wake = new AbortController();
     started();
   };
+  // From a notification: the loop then looks at the dir after CRIU has had its answer (in the same
+  // turn, its scan would run first, with CRIU waiting).
+  const pokeSoon = () => setImmediate(poke);
   const halt = async () => {
     stopped = true;
     poke();
@@ -186,11 +189,11 @@ export function followImages(dir: string): ImagesFollower {
   return {
     memoryDumpStarts(criu) {
       writer = criu;
-      poke();
+      pokeSoon();
     },
     imagesWritten() {
       allFinal = true;
-      poke();
+      pokeSoon();
     },
     async finish() {
       await halt();
