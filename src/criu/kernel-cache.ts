@@ -29,7 +29,7 @@ const prepared = new Set<string>();
 /** A dir that only this user can enter or change. */
 function isPrivateDir(path: string): boolean {
   const st = lstatSync(path, { throwIfNoEntry: false });
-  return st !== undefined && st.isDirectory() && st.uid === process.geteuid?.() && (st.mode & 0o077) === 0;
+  return st?.isDirectory() === true && st.uid === process.geteuid?.() && (st.mode & 0o077) === 0;
 }
 
 function linkTarget(path: string): string | undefined {

@@ -109,7 +109,10 @@ export function followImages(dir: string): ImagesFollower {
     const open = !allFinal && writer && (fresh.length || growing.length) ? openIn(writer, realDir) : undefined;
     const closed = (name: string) => allFinal || (open !== undefined && !open.has(name));
     // Only page data is followed before it is final; its stamp is taken the moment it is.
-    for (const [name, entry] of growing) if ((entry.final = closed(name))) entry.stamp = fdStamp(entry.fd);
+    for (const [name, entry] of growing) {
+      entry.final = closed(name);
+      if (entry.final) entry.stamp = fdStamp(entry.fd);
+    }
     for (const name of fresh) if (PAGES_FILE.test(name) || closed(name)) follow(name, closed(name));
   };
   /**
