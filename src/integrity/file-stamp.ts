@@ -3,7 +3,7 @@
 // took, instead of hashing gigabytes again before the tree may run.
 //
 // The change time (ctime) moves with every write, truncation, chmod, link or rename of the file,
-// and no system call sets it; a file put in its place is another inode. So a pages file whose
+// and no system call sets it; a file put in its place has a ctime of its own. So a pages file whose
 // stamp is still the one taken once CRIU had finished writing it holds the bytes that were
 // hashed then. What a stamp cannot see: a change that bypasses the filesystem (the block device,
 // the medium), and, on kernels before 6.13 (no fine-grained timestamps), a write landing in the
