@@ -67,8 +67,9 @@ test('CRIU SIGKILLed after delays spread over a dump: always a typed error or a 
   // target (a CRIU limit, counted by npm run stress), which must not take the other tests' with it.
   const own = await startCounter(join(dir, 'own-count'));
   started.push(own.pid);
-  // Delays across CRIU's start, kerndat probes, seizing and dumping (a dump takes ~100 ms here).
-  for (const delay of [3, 17, 41, 66, 90]) {
+  // Delays across CRIU's start, seizing and dumping (a dump of the counter takes ~30 ms here, with
+  // CRIU's kernel probe cached: about 4 ms before CRIU runs, 14 more to its pre-dump).
+  for (const delay of [3, 8, 14, 20, 27]) {
     if (!alive(own.pid)) break;
     const images = next();
     const cancel = killCriuAfter(delay);
@@ -90,7 +91,8 @@ for (const at of [...notifications, 'a delay'] as const) {
     const images = next();
     const controller = new AbortController();
     const abort = () => controller.abort(new Error('test abort'));
-    const timer = at === 'a delay' ? setTimeout(abort, 30) : undefined;
+    // While CRIU starts (its pre-dump comes ~18 ms after the call): a whole dump takes ~30 ms.
+    const timer = at === 'a delay' ? setTimeout(abort, 8) : undefined;
     const hooks = at === 'a delay' ? {} : hookAt(at, abort);
     const failure = await criuFailure(checkpoint(victim.pid, { imagesDir: images, signal: controller.signal, hooks }));
     clearTimeout(timer);
