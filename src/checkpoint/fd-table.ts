@@ -37,9 +37,10 @@ export const fdTable: CheckpointConcern = {
         const before = await early;
         if (before && sameFdTargets(before, pids)) {
           fds = checked(before);
-          // From the next turn, once CRIU has its answer: reading a table starts with the host's
-          // socket tables, ~0.8 ms that CRIU would wait for.
-          frozen = nextTurn().then(() => readTreeFds(pid, rule, [...pids]));
+          // Started now, not on a later turn: once answered, CRIU works inside the tree (its
+          // parasite), and a read deferred to the next turn once saw a table other than this one
+          // (a fresh-clone CI's lazy-restore test: the dump rolled back).
+          frozen = readTreeFds(pid, rule, [...pids]);
           frozen.catch(() => {}); // awaited at post-dump, unless the dump failed first
         } else {
           fds = checked(await readTreeFds(pid, rule, [...pids]));
