@@ -19,8 +19,8 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { TMPFS_MAGIC } from '../fs/in-memory.js';
 
-const TMPFS_MAGIC = 0x01021994;
 const SHM = '/dev/shm';
 const PREFIX = join(SHM, 'node-criu-kdat.');
 

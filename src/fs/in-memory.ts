@@ -1,7 +1,8 @@
 // Whether a directory lives in memory, where I/O never waits on a disk.
 import { statfsSync } from 'node:fs';
 
-const TMPFS_MAGIC = 0x01021994;
+/** statfs's f_type of a tmpfs. */
+export const TMPFS_MAGIC = 0x01021994;
 const RAMFS_MAGIC = 0x858458f6;
 
 /**
