@@ -53,9 +53,9 @@ export async function criuCheckpoint(
   extension?: DumpExtension,
 ): Promise<Checkpoint> {
   const client = await criuClient(options.criuPath, 'checkpoint');
-  const pid = await checkpointRoot(requested);
-  await assertCheckpointable(pid);
-  const context: CheckpointContext = { pid, options, leftRunning: options.leaveRunning ?? false };
+  // CRIU loads while the target is checked and the images dir made; it touches nothing before
+  // its request, and is killed if none is sent.
+  const ahead = client.startAhead();
   const begun = new Map<CheckpointConcern, CheckpointStep>();
   const steps = () => [...begun.values()];
   // Once: before the images of a failed dump are discarded (nothing may still read them), else last.
@@ -67,6 +67,9 @@ export async function criuCheckpoint(
   };
   let criuGone: Promise<void> = Promise.resolve();
   try {
+    const pid = await checkpointRoot(requested);
+    await assertCheckpointable(pid);
+    const context: CheckpointContext = { pid, options, leftRunning: options.leaveRunning ?? false };
     for (const concern of CHECKPOINT_CONCERNS) {
       const step = await concern.begin(context, begun);
       if (step) begun.set(concern, step);
@@ -99,7 +102,7 @@ export async function criuCheckpoint(
         extension?.treeIsDone,
       );
       const opts = dumpOptions(context, imagesDir, extension?.criu);
-      ({ failure, criuGone } = await callDump({ client, pid, opts, options, hooks, logPath }));
+      ({ failure, criuGone } = await callDump({ client, ahead, pid, opts, options, hooks, logPath }));
     } catch (error) {
       failure = dumpFailure(error, pid);
     }
@@ -120,7 +123,7 @@ export async function criuCheckpoint(
   } finally {
     // Nothing returns with CRIU still around, or with a step still holding anything.
     await release();
-    await criuGone;
+    await Promise.all([criuGone, ahead.dismiss()]);
   }
 }
 

@@ -2,6 +2,7 @@
 import { CriuError } from '../errors.js';
 import { type Options, RequestType } from '../gen/criu_rpc_pb.js';
 import type { CriuRpcClient } from '../rpc/client.js';
+import type { CriuAhead } from '../rpc/criu-ahead.js';
 import type { CheckpointOptions } from '../types.js';
 import type { DumpHooks } from './checkpoint-hooks.js';
 import { explainFailure } from './explain.js';
@@ -9,6 +10,8 @@ import { startTime } from './pids.js';
 
 export interface DumpCall {
   client: CriuRpcClient;
+  /** The CRIU the request goes to, started before the checks. */
+  ahead: CriuAhead;
   pid: number;
   opts: Options;
   options: CheckpointOptions;
@@ -35,6 +38,7 @@ export async function callDump(call: DumpCall): Promise<{ failure?: CriuError; c
       timeout: options.timeout,
       logPath,
       overlapExit: true,
+      ahead: call.ahead,
     });
     // Our own checks in query-ext-files (io_uring appeared, an fd that cannot be left out).
     if (refusal?.error instanceof CriuError) return { failure: refusal.error, criuGone };

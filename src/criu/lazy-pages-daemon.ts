@@ -51,17 +51,22 @@ export async function startLazyPagesDaemon(
 ): Promise<LazyPagesDaemon> {
   const native = loadNative();
   const [statusRead, statusWrite] = native.pipePair();
-  let watcher: ProcessWatcher;
+  let spawned: Promise<ProcessWatcher>;
   try {
     const args = ['lazy-pages', '-D', imagesDir, '-W', workDir, '-o', logPath, `-v${DAEMON_LOG_LEVEL}`];
     const remote = pageSocket === undefined ? [] : ['--page-server', '--ps-socket', String(PAGE_SOCKET_FD)];
     const fds = [-1, -1, -1, statusWrite, ...(pageSocket === undefined ? [] : [pageSocket])];
-    watcher = spawnCriu(criuPath, [...args, ...remote, '--status-fd', String(STATUS_FD)], fds);
+    spawned = spawnCriu(criuPath, [...args, ...remote, '--status-fd', String(STATUS_FD)], fds);
+  } finally {
+    // The spawn has its copy: the daemon's exit then ends the status pipe.
+    closeSync(statusWrite);
+  }
+  let watcher: ProcessWatcher;
+  try {
+    watcher = await spawned;
   } catch (error) {
     closeSync(statusRead);
     throw error;
-  } finally {
-    closeSync(statusWrite);
   }
   const status = new Socket({ fd: statusRead, readable: true, writable: false });
   const ready = await new Promise<boolean>((resolve) => {

@@ -6,6 +6,7 @@ import { CriuError } from '../errors.js';
 import { RequestType } from '../gen/criu_rpc_pb.js';
 import type { CriuContribution } from '../pipeline/restore-phases.js';
 import { type CriuRpcClient, criuOptions } from '../rpc/client.js';
+import type { CriuAhead } from '../rpc/criu-ahead.js';
 import { FIRST_INHERITED_FD } from '../rpc/swrk.js';
 import type { RestoreOptions } from '../types.js';
 import { explainFailure } from './explain.js';
@@ -19,6 +20,8 @@ const PID_RETRY_MS = 150;
 
 export interface RestoreCall {
   client: CriuRpcClient;
+  /** The CRIU the first attempt goes to, started with inheritedFds(criu); the caller dismisses it. */
+  ahead: CriuAhead;
   /** The images CRIU reads: the linked copy. */
   imagesDir: string;
   options: RestoreOptions;
@@ -31,10 +34,15 @@ export interface RestoreCall {
   workDir: string;
 }
 
+/** The fds CRIU is started with for `criu`'s inherited ones, in the order of their keys in the request. */
+export function inheritedFds(criu: CriuContribution): number[] {
+  return Object.values(criu.inheritFds ?? {});
+}
+
 /** Runs the RESTORE; returns the root pid and CRIU's exit, which the caller awaits after its own work. */
 export async function callRestore(call: RestoreCall): Promise<{ root: number; criuGone: Promise<void> }> {
   const { client, options, criu, pids, deadline } = call;
-  const inherit = Object.entries(criu.inheritFds ?? {});
+  const inherit = Object.keys(criu.inheritFds ?? {});
   const logPath = join(call.workDir, RESTORE_LOG);
   // CRIU opens work_dir_fd through /proc/<our pid>/fd, so it must stay open during the call.
   const workDirFd = openSync(call.workDir, 'r');
@@ -55,7 +63,7 @@ export async function callRestore(call: RestoreCall): Promise<{ root: number; cr
     // them each would only cost a round trip (a plain restore had six, ~3 ms).
     notifyScripts: options.hooks !== undefined || options.signal !== undefined || options.timeout !== undefined,
     external: [...(options.external ?? [])],
-    inheritFd: inherit.map(([key], i) => ({ key, fd: FIRST_INHERITED_FD + i })),
+    inheritFd: inherit.map((key, i) => ({ key, fd: FIRST_INHERITED_FD + i })),
     joinNs: (options.joinNs ?? []).map((j) => ({
       ns: j.ns,
       nsFile: j.nsFile,
@@ -63,15 +71,17 @@ export async function callRestore(call: RestoreCall): Promise<{ root: number; cr
     })),
   });
   try {
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const { response, refusal, criuGone } = await client.call(RequestType.RESTORE, opts, {
         operation: 'restore',
         hooks: options.hooks,
         signal: options.signal,
         timeout: options.timeout,
-        inheritFds: inherit.map(([, fd]) => fd),
+        inheritFds: inheritedFds(criu),
         logPath,
         overlapExit: true,
+        // A retry needs a CRIU of its own: the first one is gone with its answer.
+        ahead: attempt === 0 ? call.ahead : undefined,
       });
       // Even when CRIU went on (a refused post-resume), the caller asked to stop: the tree is ended.
       if (refusal) {

@@ -10,7 +10,7 @@ import type { RestoreExecution } from '../pipeline/run-restore.js';
 import type { LinkedCopy } from '../rewrite/linked-copy.js';
 import { rewriteIfEdited } from '../rewrite/rewrite.js';
 import type { CriuRpcClient } from '../rpc/client.js';
-import { callRestore } from './restore-call.js';
+import { callRestore, inheritedFds } from './restore-call.js';
 import { CriuRestoredProcess } from './restored-process.js';
 import { endTree, resumeTree, stoppedAtCheckpoint } from './restored-tree.js';
 
@@ -25,26 +25,36 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
   let criuExit: Promise<void> | undefined;
   return {
     async start(steps, stopped) {
-      // CRIU reads a copy, never its manifest: none is written. Pages are never copied.
-      copy = await rewriteIfEdited(
-        imagesDir,
-        async (images) => {
-          for (const step of steps) await step.editImages?.(images);
-        },
-        { manifest: false },
-      );
-      workDir = await context.workDir();
-      const { root, criuGone } = await callRestore({
-        client,
-        imagesDir: copy?.dir ?? imagesDir,
-        options,
-        criu: mergeCriu(steps),
-        pids: checkpoint.pids,
-        deadline: context.pidDeadline,
-        leaveStopped: stopped,
-        workDir,
-      });
-      criuExit = criuGone;
+      const criu = mergeCriu(steps);
+      // CRIU loads while its images and work dir are made ready; it touches nothing before its request.
+      const ahead = client.startAhead(inheritedFds(criu));
+      let root: number;
+      try {
+        // CRIU reads a copy, never its manifest: none is written. Pages are never copied.
+        copy = await rewriteIfEdited(
+          imagesDir,
+          async (images) => {
+            for (const step of steps) await step.editImages?.(images);
+          },
+          { manifest: false },
+        );
+        workDir = await context.workDir();
+        const restored = await callRestore({
+          client,
+          ahead,
+          imagesDir: copy?.dir ?? imagesDir,
+          options,
+          criu,
+          pids: checkpoint.pids,
+          deadline: context.pidDeadline,
+          leaveStopped: stopped,
+          workDir,
+        });
+        root = restored.root;
+        criuExit = restored.criuGone;
+      } finally {
+        await ahead.dismiss();
+      }
       // The tree's host pids: the image's own, or, in a new pid namespace, the root's tree there.
       const pids = checkpoint.ownPidNamespace
         ? await treePids(root)

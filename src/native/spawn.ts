@@ -6,16 +6,18 @@ import { argumentError, assertFd } from './validate.js';
 export interface SpawnApi {
   /**
    * posix_spawn of `path` with argv `args` (argv[0] included): `fds[i]` becomes fd i in the child
-   * (-1: /dev/null), nothing else is inherited; signals unblocked and at their defaults. Returns
-   * the pid: watch and reap it with watchProcess. ~1 ms where child_process.spawn, which forks the
-   * whole Node process, took 11-14 ms here. Throws a system error (ENOENT, EACCES, ...).
+   * (-1: /dev/null), nothing else is inherited; signals unblocked and at their defaults. Resolves
+   * to the pid: watch and reap it with watchProcess. ~1.5 ms, spent on a pool thread (the caller
+   * may close its fds once this returns: the child gets copies), where child_process.spawn, which
+   * forks the whole Node process, took 11-14 ms here. Rejects with a system error (ENOENT,
+   * EACCES, ...); throws one for an fd that cannot be copied.
    */
-  spawnWithFds(path: string, args: readonly string[], fds: readonly number[]): number;
+  spawnWithFds(path: string, args: readonly string[], fds: readonly number[]): Promise<number>;
 }
 
 /** The addon's spawn export; it takes plain (mutable) arrays. */
 export interface RawSpawnBinding {
-  spawnWithFds(path: string, args: string[], fds: number[]): number;
+  spawnWithFds(path: string, args: string[], fds: number[]): Promise<number>;
 }
 
 export function spawnApi(raw: RawSpawnBinding): SpawnApi {

@@ -11,6 +11,7 @@ import {
   type Version,
 } from '../gen/criu_rpc_pb.js';
 import { type ExchangeResult, exchange } from './conversation.js';
+import { CriuAhead } from './criu-ahead.js';
 import type { Hooks } from './hooks.js';
 import { listenerPid } from './listener-pid.js';
 import { type PageServerInfo, pageServerInfo, type RequestExtras, RpcSession, requestFailed } from './session.js';
@@ -30,6 +31,8 @@ export interface CallOptions {
   timeout?: number | undefined;
   /** Our fds passed into CRIU at 4, 5, ... (see FIRST_INHERITED_FD). */
   inheritFds?: readonly number[] | undefined;
+  /** A CRIU started ahead (with these inheritFds, if any) that the request goes to; else one is started. */
+  ahead?: CriuAhead | undefined;
   /**
    * After abort/timeout, how long CRIU may take to reach its next notification (where it rolls
    * back cleanly) before it is killed. Killing CRIU mid-dump can leave its parasite in the target,
@@ -86,6 +89,14 @@ export class CriuRpcClient {
     this.criuPath = criuPath;
   }
 
+  /**
+   * Starts a CRIU for a request the caller is still getting ready (pass it as CallOptions.ahead),
+   * with `inheritFds` as the call would; dismiss() it should the request never be sent.
+   */
+  startAhead(inheritFds?: readonly number[]): CriuAhead {
+    return new CriuAhead(this.criuPath, { inheritFds });
+  }
+
   /** Opens a kept-open session (close it when done). */
   async session(operation: CriuOperation): Promise<RpcSession> {
     return new RpcSession(await SwrkSession.start(this.criuPath), operation);
@@ -102,7 +113,7 @@ export class CriuRpcClient {
     extra: RequestExtras = {},
   ): Promise<CallResult> {
     if (options.signal?.aborted) throw stopError('ABORTED', options);
-    const swrk = await SwrkSession.start(this.criuPath, { inheritFds: options.inheritFds });
+    const swrk = await (options.ahead?.claim() ?? SwrkSession.start(this.criuPath, { inheritFds: options.inheritFds }));
     let stop: 'ABORTED' | 'TIMEOUT' | undefined;
     const stopper = new AbortController();
     let killTimer: NodeJS.Timeout | undefined;

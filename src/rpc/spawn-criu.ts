@@ -6,18 +6,32 @@ import { loadNative, type ProcessWatcher } from '../native.js';
 
 /**
  * Spawns `criuPath args...` with `fds` at 0..n (-1: /dev/null) and watches it (exit, reaping,
- * pidfd signals). Throws the system error of a CRIU that cannot be started, naming the binary; a
- * CRIU started but not watchable (out of fds) is killed rather than left running unwatched.
+ * pidfd signals). The fds are copied before this returns (the caller may close its own then); the
+ * spawn itself goes on off the JS thread. Rejects with the system error of a CRIU that cannot be
+ * started, naming the binary; a CRIU started but not watchable (out of fds) is killed rather than
+ * left running unwatched.
  */
-export function spawnCriu(criuPath: string, args: readonly string[], fds: readonly number[]): ProcessWatcher {
+export function spawnCriu(criuPath: string, args: readonly string[], fds: readonly number[]): Promise<ProcessWatcher> {
   const native = loadNative();
   prepareKernelCache(criuPath);
-  let pid: number | undefined;
+  const named = (error: unknown) => Object.assign(error as Error, { path: criuPath, spawnargs: [...args] });
+  let spawned: Promise<number>;
   try {
-    pid = native.spawnWithFds(criuPath, [criuPath, ...args], fds);
-    return native.watchProcess(pid);
+    spawned = native.spawnWithFds(criuPath, [criuPath, ...args], fds);
   } catch (error) {
-    if (pid !== undefined) process.kill(pid, 'SIGKILL');
-    throw Object.assign(error as Error, { path: criuPath, spawnargs: [...args] });
+    return Promise.reject(named(error));
   }
+  return spawned.then(
+    (pid) => {
+      try {
+        return native.watchProcess(pid);
+      } catch (error) {
+        process.kill(pid, 'SIGKILL');
+        throw named(error);
+      }
+    },
+    (error: unknown) => {
+      throw named(error);
+    },
+  );
 }

@@ -40,6 +40,7 @@ export class SwrkSession {
   readonly #watcher: ProcessWatcher;
   #stderr = '';
   #exit: SwrkExit | undefined;
+  #dismissed = false;
 
   private constructor(
     watcher: ProcessWatcher,
@@ -59,7 +60,7 @@ export class SwrkSession {
       ({ code, signal }) => {
         this.#exit = { code, signal };
         // A helper orphaned by a killed swrk would hold the socket open and hang our receive.
-        if (signal) void killSocketHolders(socketInode, criuPath);
+        if (signal && !this.#dismissed) void killSocketHolders(socketInode, criuPath);
         return this.#exit;
       },
       // Not watched any more (the addon's environment is going away): nothing is known of it.
@@ -74,18 +75,22 @@ export class SwrkSession {
     const [stderrRead, stderrWrite] = native.pipePair();
     // Identifies CRIU's end later, to find helpers still holding it after a crash.
     const socketInode = fstatSync(childEnd).ino;
-    let watcher: ProcessWatcher;
+    let spawned: Promise<ProcessWatcher>;
     try {
       const fds = [-1, -1, stderrWrite, childEnd, ...(options.inheritFds ?? [])];
-      watcher = spawnCriu(criuPath, ['swrk', String(SWRK_SOCKET_FD)], fds);
+      spawned = spawnCriu(criuPath, ['swrk', String(SWRK_SOCKET_FD)], fds);
+    } finally {
+      // The spawn has its copies now; ours would keep the socket and the pipe open after CRIU exits.
+      closeSync(childEnd);
+      closeSync(stderrWrite);
+    }
+    let watcher: ProcessWatcher;
+    try {
+      watcher = await spawned;
     } catch (error) {
       socket.close();
       closeSync(stderrRead);
       throw error;
-    } finally {
-      // The child has its copies now; ours would keep the socket and the pipe open after CRIU exits.
-      closeSync(childEnd);
-      closeSync(stderrWrite);
     }
     const stderr = new Socket({ fd: stderrRead, readable: true, writable: false });
     return new SwrkSession(watcher, stderr, socket, criuPath, socketInode);
@@ -110,6 +115,16 @@ export class SwrkSession {
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     // Through the pidfd: never a process that took CRIU's pid after it was reaped.
     if (!this.#exit) this.#watcher.kill(constants.signals[signal]);
+  }
+
+  /**
+   * Ends a CRIU that was never sent a request (the operation failed its own checks first): killed
+   * at once, as it has done nothing and started no helper, and waited for.
+   */
+  dismiss(): Promise<SwrkExit> {
+    this.#dismissed = true;
+    this.kill('SIGKILL');
+    return this.close();
   }
 
   /** Closes the socket, which makes swrk exit, and waits for it; kills it after `graceMs`. */

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkpoint, isCriuError, type RestoredProcess, restore, spawn } from '../../src/index.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { criuChildren } from '../helpers/criu-children.js';
 import { killCriu } from '../helpers/reliability-probes.js';
 import {
   alive,
@@ -113,8 +114,19 @@ test('the restored process exit code is reported and it is reaped', { skip }, as
   assert.equal(restored.kill(), false, 'kill after exit reports the process is gone');
 });
 
-test('checkpoint of a missing pid is NO_SUCH_PROCESS', { skip }, async () => {
-  await assert.rejects(checkpoint(4_000_000), (e) => isCriuError(e, 'NO_SUCH_PROCESS') && e.pid === 4_000_000);
+test('checkpoint of a missing pid is NO_SUCH_PROCESS; the CRIU started ahead of the checks is gone, no dir made', {
+  skip,
+}, async () => {
+  const imagesDir = join(scratchDir(), 'never');
+  await assert.rejects(
+    checkpoint(4_000_000, { imagesDir }),
+    (e) => isCriuError(e, 'NO_SUCH_PROCESS') && e.pid === 4_000_000,
+  );
+  // Gone by the time the call settled, not later.
+  assert.deepEqual(criuChildren(), []);
+  assert.equal(existsSync(imagesDir), false);
+  await assert.rejects(checkpoint(process.pid), (e) => isCriuError(e, 'UNSUPPORTED'));
+  assert.deepEqual(criuChildren(), []);
 });
 
 test('restore while a pid of the image is taken is PID_IN_USE naming the pid and command', { skip }, async () => {

@@ -558,10 +558,11 @@ test('spawnWithFds maps our fds to chosen numbers (even swapped ones), /dev/null
   const [otherRead, otherWrite] = native.pipePair();
   // fd 5 of the child is our otherWrite and fd 4 our outWrite: sources and targets overlap freely.
   const script = 'echo out >&4; echo other >&5; read -r line || echo "stdin at eof" >&4; ls /proc/self/fd >&4; exit 7';
-  const pid = native.spawnWithFds('/bin/sh', ['sh', '-c', script], [-1, -1, -1, -1, outWrite, otherWrite]);
+  const spawned = native.spawnWithFds('/bin/sh', ['sh', '-c', script], [-1, -1, -1, -1, outWrite, otherWrite]);
+  // The spawn copied them when it was called: ours may go before the child has even started.
   closeSync(outWrite);
   closeSync(otherWrite);
-  const exit = await native.watchProcess(pid).exited;
+  const exit = await native.watchProcess(await spawned).exited;
   assert.deepEqual(exit, { code: 7, signal: null, reaped: true });
   const read = (fd: number) => {
     const buffer = Buffer.alloc(4096);
@@ -580,10 +581,16 @@ test('spawnWithFds maps our fds to chosen numbers (even swapped ones), /dev/null
   assert.equal(read(otherRead), 'other\n');
 });
 
-test('spawnWithFds of a missing program throws ENOENT naming it, and leaves nothing running', () => {
-  assert.throws(
-    () => native.spawnWithFds('/nonexistent/criu', ['criu'], [-1, -1, -1]),
+test('spawnWithFds of a missing program rejects with ENOENT naming it; a bad fd throws at once', async () => {
+  await assert.rejects(
+    native.spawnWithFds('/nonexistent/criu', ['criu'], [-1, -1, -1]),
     (e: NodeJS.ErrnoException) =>
       e.code === 'ENOENT' && e.syscall === 'posix_spawn' && /\/nonexistent\/criu/.test(e.message),
+  );
+  const closed = openSync('/dev/null', 'r');
+  closeSync(closed);
+  assert.throws(
+    () => native.spawnWithFds('/bin/true', ['true'], [-1, -1, -1, closed]),
+    (e: NodeJS.ErrnoException) => e.code === 'EBADF' && e.syscall === 'fcntl',
   );
 });
