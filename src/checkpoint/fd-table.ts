@@ -23,7 +23,20 @@ export const fdTable: CheckpointConcern = {
     let early: Promise<FdEntry[] | undefined> | undefined;
     let fds: FdEntry[] = [];
     let frozen: Promise<FdEntry[]> | undefined;
+    let frozenChecked: Promise<void> | undefined;
     let answered: string[] = [];
+    const checkFrozen = (read: Promise<FdEntry[]>) =>
+      (frozenChecked ??= read.then((table) => {
+        fds = checked(table);
+        // Same fds to the same targets, but one was reopened between the two reads (another inode).
+        if (externalsFor(fds).join('\n') !== answered.join('\n')) {
+          throw new CriuError(
+            'DUMP_FAILED',
+            `An fd of the tree of pid ${pid} that is left out changed while CRIU was freezing the tree. Nothing was checkpointed and the tree runs on: checkpoint it again.`,
+            { operation: 'checkpoint', pid },
+          );
+        }
+      }));
     return {
       async beforeDump() {
         // Not awaited: it runs while CRIU starts (from the next turn of the loop, once CRIU is
@@ -49,17 +62,15 @@ export const fdTable: CheckpointConcern = {
         return answered;
       },
       async imagesWritten() {
-        if (!frozen) return;
-        fds = checked(await frozen);
-        // Same fds to the same targets, but one was reopened between the two reads (another inode).
-        if (externalsFor(fds).join('\n') !== answered.join('\n')) {
-          throw new CriuError(
-            'DUMP_FAILED',
-            `An fd of the tree of pid ${pid} that is left out changed while CRIU was freezing the tree. Nothing was checkpointed and the tree runs on: checkpoint it again.`,
-            { operation: 'checkpoint', pid },
-          );
-        }
+        if (frozen) await checkFrozen(frozen);
       },
+      // A refusal is left to imagesWritten, at post-dump, where it rolls the dump back.
+      settledEarly: async () =>
+        !frozen ||
+        checkFrozen(frozen).then(
+          () => true,
+          () => false,
+        ),
       record: async () => ({ fds }),
     };
   },

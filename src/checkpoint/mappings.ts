@@ -24,6 +24,12 @@ export const mappings: CheckpointConcern = {
       async imagesWritten() {
         if (reading) found = await reading;
       },
+      settledEarly: async () =>
+        !reading ||
+        reading.then(
+          () => true,
+          () => false,
+        ),
       record: async () => ({ mappings: found }),
     };
   },

@@ -8,6 +8,12 @@ import { startTime } from './pids.js';
 
 export interface DumpHooks {
   hooks: Hooks;
+  /**
+   * CRIU's answers given ahead (rpc/conversation.ts): pre-dump at once, post-dump once every step
+   * has settled with what it read while frozen, each unless a hook of the caller's or an extension
+   * may refuse there. Undefined with a signal or timeout: a stop must find CRIU at each of them.
+   */
+  answerAhead: ((answer: () => void) => void) | undefined;
   /** Whether CRIU had written every image (post-dump answered). */
   imagesWritten(): boolean;
   /** Who the tree's processes were (pid and start time) while CRIU had them frozen. */
@@ -27,9 +33,22 @@ export function dumpHooks(
 ): DumpHooks {
   let written = false;
   let frozen = new Map<number, string | undefined>();
+  let answerNext: (() => void) | undefined;
+  let postDumpCame = false;
+  // Post-dump ahead, from query-ext-files on: once every step that waits for it has nothing left to
+  // refuse, unless post-dump came first (then it was answered as it came).
+  const answerPostDumpWhenSettled = () => {
+    if (!answerNext || options.hooks?.postDump || afterWritten) return;
+    const settled = steps.map((step) => (step.imagesWritten ? (step.settledEarly?.() ?? false) : true));
+    Promise.all(settled).then(
+      (all) => all.every(Boolean) && !postDumpCame && answerNext?.(),
+      () => {},
+    );
+  };
   const hooks: Hooks = {
     ...options.hooks,
     postDump: async (notification) => {
+      postDumpCame = true;
       const answer = await options.hooks?.postDump?.(notification);
       written = answer !== false;
       try {
@@ -49,8 +68,17 @@ export function dumpHooks(
       const keys: string[] = [];
       for (const step of steps) keys.push(...((await step.whileFrozen?.(pids, notification.criuPid)) ?? []));
       const extra = await options.hooks?.queryExtFiles?.(notification);
-      return extra === false ? false : [...keys, ...(Array.isArray(extra) ? extra : [])];
+      if (extra === false) return false;
+      answerPostDumpWhenSettled();
+      return [...keys, ...(Array.isArray(extra) ? extra : [])];
     },
   };
-  return { hooks, imagesWritten: () => written && treeIsDone(), frozen: () => frozen };
+  const stoppable = options.signal !== undefined || options.timeout !== undefined;
+  const answerAhead = stoppable
+    ? undefined
+    : (given: () => void) => {
+        answerNext = given;
+        if (!options.hooks?.preDump) given();
+      };
+  return { hooks, answerAhead, imagesWritten: () => written && treeIsDone(), frozen: () => frozen };
 }

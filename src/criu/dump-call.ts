@@ -39,6 +39,7 @@ export async function callDump(call: DumpCall): Promise<{ failure?: CriuError; c
       logPath,
       overlapExit: true,
       ahead: call.ahead,
+      answerAhead: call.hooks.answerAhead,
     });
     // Our own checks in query-ext-files (io_uring appeared, an fd that cannot be left out).
     if (refusal?.error instanceof CriuError) return { failure: refusal.error, criuGone };

@@ -49,6 +49,12 @@ export interface CheckpointStep {
    * dumped memory is finished here. A throw rolls the dump back (the tree runs on).
    */
   imagesWritten?(): void | Promise<void>;
+  /**
+   * Resolves true once imagesWritten has nothing left that could refuse (what it waits for is read
+   * and checked): post-dump is then answered ahead and CRIU does not wait on us there; false: it
+   * needs the post-dump moment itself. A step with imagesWritten but without this counts as false.
+   */
+  settledEarly?(): Promise<boolean>;
   /** CRIU is done (`failed` or not): what the tree needs if it lives on (segments reattached). */
   afterDump?(failed: boolean): Promise<void>;
   /** After a successful dump, before the manifest: edits of the images (contents dropped). */

@@ -10,7 +10,7 @@ import {
   RequestType,
   type Version,
 } from '../gen/criu_rpc_pb.js';
-import { type ExchangeResult, exchange } from './conversation.js';
+import { type ExchangeOptions, type ExchangeResult, exchange } from './conversation.js';
 import { CriuAhead } from './criu-ahead.js';
 import type { Hooks } from './hooks.js';
 import { listenerPid } from './listener-pid.js';
@@ -33,6 +33,8 @@ export interface CallOptions {
   inheritFds?: readonly number[] | undefined;
   /** A CRIU started ahead (with these inheritFds, if any) that the request goes to; else one is started. */
   ahead?: CriuAhead | undefined;
+  /** See ExchangeOptions.answerAhead (never with a signal or timeout: a stop is heard at notifications). */
+  answerAhead?: ExchangeOptions['answerAhead'];
   /**
    * After abort/timeout, how long CRIU may take to reach its next notification (where it rolls
    * back cleanly) before it is killed. Killing CRIU mid-dump can leave its parasite in the target,
@@ -143,6 +145,7 @@ export class CriuRpcClient {
           criuPid: swrk.pid,
           hooks: options.hooks,
           stop: stopper.signal,
+          answerAhead: options.answerAhead,
         });
       } catch (error) {
         if (stop) throw stopError(stop, options, error);

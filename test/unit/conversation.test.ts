@@ -33,6 +33,59 @@ test('notifications are acknowledged and the final reply returned', async () => 
   }
 });
 
+test('an answer given ahead is there before its notification, whose hook still runs unanswered', async () => {
+  const t = new ScriptedTransport([notify('pre-dump'), notify('post-dump'), done()]);
+  const seen: string[] = [];
+  const result = await exchange(t, dumpRequest(), {
+    operation: 'checkpoint',
+    hooks: { preDump: (c) => void seen.push(c.notification), postDump: (c) => void seen.push(c.notification) },
+    answerAhead: (answer) => answer(),
+  });
+  assert.equal(result.response.success, true);
+  assert.deepEqual(seen, ['pre-dump', 'post-dump']);
+  // CRIU reads one answer per notification, in order: exactly one each.
+  assert.deepEqual(t.log, [
+    'sent DUMP',
+    'sent NOTIFY true',
+    'got pre-dump',
+    'got post-dump',
+    'sent NOTIFY true',
+    'got DUMP',
+  ]);
+});
+
+test("an answer asked for ahead while a notification is handled follows that notification's own answer", async () => {
+  const t = new ScriptedTransport([notify('query-ext-files'), notify('post-dump'), done()]);
+  let answerNext = () => {};
+  let postDumpRan = false;
+  await exchange(t, dumpRequest(), {
+    operation: 'checkpoint',
+    hooks: {
+      queryExtFiles: () => {
+        answerNext();
+        return ['unix[7]'];
+      },
+      postDump: () => {
+        postDumpRan = true;
+      },
+    },
+    answerAhead: (answer) => {
+      answerNext = answer;
+    },
+  });
+  assert.deepEqual(t.log, [
+    'sent DUMP',
+    'got query-ext-files',
+    'sent NOTIFY true',
+    'sent NOTIFY true',
+    'got post-dump',
+    'got DUMP',
+  ]);
+  assert.deepEqual(t.sent[1]?.opts?.external, ['unix[7]']);
+  assert.equal(t.sent[2]?.opts, undefined);
+  assert.equal(postDumpRan, true);
+});
+
 test('a hook returning false nacks, later notifications are nacked too, and the refusal is reported', async () => {
   const t = new ScriptedTransport([notify('pre-dump'), notify('post-dump'), done(false)]);
   let postDumpCalled = false;
