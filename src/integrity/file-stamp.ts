@@ -1,11 +1,12 @@
 // A file's identity and last change as the kernel keeps them (device, inode, change time): what
-// lets a restore on the host that made a checkpoint trust the digest of page data it already
-// took, instead of hashing gigabytes again before the tree may run.
+// lets a restore on the host that made a checkpoint trust the digests it already took, instead
+// of hashing gigabytes of page data again before the tree may run (and the small images too:
+// about half a millisecond of a small restore).
 //
 // The change time (ctime) moves with every write, truncation, chmod, link or rename of the file,
-// and no system call sets it; a file put in its place has a ctime of its own. So a pages file whose
-// stamp is still the one taken once CRIU had finished writing it holds the bytes that were
-// hashed then. What a stamp cannot see: a change that bypasses the filesystem (the block device,
+// and no system call sets it; a file put in its place has a ctime of its own. So an image whose
+// stamp is still the one taken once CRIU had finished writing it, before its last bytes were
+// hashed, holds the bytes that were hashed then. What a stamp cannot see: a change that bypasses the filesystem (the block device,
 // the medium), and, on kernels before 6.13 (no fine-grained timestamps), a write landing in the
 // same clock tick (a few ms) as CRIU's own last write. verifyImages() without trustUnchanged
 // (`node-criu verify`) hashes everything.

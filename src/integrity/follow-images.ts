@@ -26,7 +26,7 @@ interface Followed {
   complete?: boolean;
   /** Final when it was found (CRIU had closed it): read to its end. */
   final?: boolean;
-  /** Page data's stamp once it was final: the manifest keeps it if the file is still so at the end. */
+  /** Its stamp once it was final, taken before what was left of it was hashed (the manifest keeps it). */
   stamp?: FileStamp;
 }
 
@@ -98,7 +98,7 @@ export function followImages(dir: string): ImagesFollower {
     !NOT_IMAGES.has(name) && name !== INCOMPLETE_MARKER && (dumpDone || name !== STATS_FILE);
   const follow = (name: string, final: boolean) => {
     const fd = openSync(join(dir, name), 'r');
-    const stamp = final && PAGES_FILE.test(name) ? fdStamp(fd) : undefined;
+    const stamp = final ? fdStamp(fd) : undefined;
     files.set(name, { fd, hash: newHasher(algorithm), size: 0, final, stamp });
   };
   const scan = () => {

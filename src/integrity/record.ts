@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { listDir } from '../fs/flat-dir.js';
 import type { CheckpointOptions } from '../types.js';
 import { digestFiles, type FileDigest } from './digest.js';
-import { pathStamp, sameStamp } from './file-stamp.js';
 import { clearIncomplete, INCOMPLETE_MARKER } from './incomplete.js';
 import { MANIFEST_FORMAT, type Manifest, NOT_IMAGES, writeManifest } from './manifest.js';
 
@@ -42,13 +41,10 @@ export async function recordManifest(dir: string, input: RecordInput): Promise<M
     if (!info) throw new Error(`${join(dir, name)} disappeared while the checkpoint was being recorded`);
     return info.size;
   };
-  // Pages files followed while CRIU wrote them count if they are still the size that was hashed,
-  // and keep their stamp if nothing has changed them since they were final.
-  const known = new Map(
-    [...(input.followed ?? [])]
-      .filter(([name, d]) => listing.stats.get(name)?.size === d.size)
-      .map(([name, { stamp, ...d }]) => [name, sameStamp(stamp, pathStamp(join(dir, name))) ? { ...d, stamp } : d]),
-  );
+  // Images followed while CRIU wrote them count if they are still the size that was hashed. Each
+  // keeps the stamp taken before its last bytes were hashed: a change since has moved its ctime
+  // (or it is another file), so a restore then hashes it again rather than trust it.
+  const known = new Map([...(input.followed ?? [])].filter(([name, d]) => listing.stats.get(name)?.size === d.size));
   const rest = names.filter((n) => !known.has(n));
   const digests = input.digest ? new Map([...known, ...(await digestFiles(dir, rest, sizeOf))]) : undefined;
   const entries = names.map((name) => [name, digests?.get(name) ?? { size: sizeOf(name) }] as const);

@@ -24,11 +24,11 @@ export interface VerifyOptions {
    */
   deferPages?: boolean | undefined;
   /**
-   * Take the digest of page data as it stands when its file is still the one that was hashed at
+   * Take an image's digest as it stands when its file is still the one that was hashed at
    * checkpoint: the same device, inode and change time (which every write, truncation, link or
    * rename moves, and which no system call sets). A restore on the host that made the checkpoint
-   * then hashes no page data. Changes that bypass the filesystem (its device, its medium) are
-   * not seen this way: without this option (`node-criu verify`), everything is hashed.
+   * then hashes nothing, page data included. Changes that bypass the filesystem (its device, its
+   * medium) are not seen this way: without this option (`node-criu verify`), everything is hashed.
    */
   trustUnchanged?: boolean | undefined;
   /**
@@ -48,7 +48,7 @@ export interface VerifyResult {
   digestsChecked: number;
   /** How many bytes were hashed to compare them (with `deferPages`, not counting the page data still being hashed). */
   bytesHashed: number;
-  /** With `trustUnchanged`: how many pages files were taken as verified, unchanged since they were hashed. */
+  /** With `trustUnchanged`: how many images were taken as verified, unchanged since they were hashed. */
   filesUnchanged: number;
 }
 
@@ -107,9 +107,7 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
   );
   const unchanged = new Set(
     options.trustUnchanged
-      ? [...recorded.keys()].filter(
-          (name) => PAGES_FILE.test(name) && sameStamp(manifest.files[name]?.stamp, pathStamp(join(dir, name))),
-        )
+      ? [...recorded.keys()].filter((name) => sameStamp(manifest.files[name]?.stamp, pathStamp(join(dir, name))))
       : [],
   );
   const hashed = [...recorded.keys()].filter((name) => !unchanged.has(name));
