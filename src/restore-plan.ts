@@ -40,7 +40,13 @@ export interface CheckpointToRestore {
  */
 export async function readCheckpointToRestore(
   imagesDir: string,
-  options: { verify?: boolean | undefined; allowUntrustedImages?: boolean | undefined; deferPages?: boolean } = {},
+  options: {
+    verify?: boolean | undefined;
+    allowUntrustedImages?: boolean | undefined;
+    deferPages?: boolean;
+    /** Its manifest, when the caller has just read it. */
+    manifest?: Manifest | undefined;
+  } = {},
 ): Promise<CheckpointToRestore> {
   await assertCheckpointDir(imagesDir);
   const allowUntrustedImages = options.allowUntrustedImages ?? false;
@@ -51,12 +57,13 @@ export async function readCheckpointToRestore(
     ({ manifest, pagesVerified } = await verifyImages(imagesDir, {
       allowUntrustedImages,
       deferPages: options.deferPages,
+      manifest: options.manifest,
       // A restore trusts page data that is still the very file hashed at checkpoint.
       trustUnchanged: true,
     }));
   } else {
     await assertTrustedImagesDir(imagesDir, { allowUntrusted: allowUntrustedImages });
-    manifest = await readManifest(imagesDir);
+    manifest = options.manifest ?? (await readManifest(imagesDir));
   }
   const tree = await readProcessTree(imagesDir);
   // pstree.img holds the pids the tree's own namespace sees: only a namespace's init is pid 1

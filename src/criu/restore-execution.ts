@@ -10,6 +10,7 @@ import type { RestoreExecution } from '../pipeline/run-restore.js';
 import type { LinkedCopy } from '../rewrite/linked-copy.js';
 import { rewriteIfEdited } from '../rewrite/rewrite.js';
 import type { CriuRpcClient } from '../rpc/client.js';
+import type { CriuAhead } from '../rpc/criu-ahead.js';
 import { callRestore, inheritedFds } from './restore-call.js';
 import { CriuRestoredProcess } from './restored-process.js';
 import { endTree, resumeTree, stoppedAtCheckpoint } from './restored-tree.js';
@@ -18,7 +19,12 @@ interface CriuTree extends RestoredTree {
   watcher: ProcessWatcher;
 }
 
-export function criuExecution(client: CriuRpcClient, context: RestoreContext): RestoreExecution<CriuTree> {
+/** `early`: a CRIU started before the plan, taken if the plan hands CRIU no fd (else the caller dismisses it). */
+export function criuExecution(
+  client: CriuRpcClient,
+  context: RestoreContext,
+  early?: CriuAhead,
+): RestoreExecution<CriuTree> {
   const { imagesDir, options, checkpoint } = context;
   let copy: LinkedCopy | undefined;
   let workDir: string | undefined;
@@ -26,8 +32,11 @@ export function criuExecution(client: CriuRpcClient, context: RestoreContext): R
   return {
     async start(steps, stopped) {
       const criu = mergeCriu(steps);
+      const fds = inheritedFds(criu);
       // CRIU loads while its images and work dir are made ready; it touches nothing before its request.
-      const ahead = client.startAhead(inheritedFds(criu));
+      const ahead = early && fds.length === 0 ? early : client.startAhead(fds);
+      // Not of use after all: gone while the restore goes on (the caller awaits its end).
+      if (early && ahead !== early) void early.dismiss();
       let root: number;
       try {
         // CRIU reads a copy, never its manifest: none is written. Pages are never copied.

@@ -31,6 +31,8 @@ export interface VerifyOptions {
    * medium) are not seen this way: without this option (`node-criu verify`), everything is hashed.
    */
   trustUnchanged?: boolean | undefined;
+  /** The dir's manifest, when the caller has just read it (readManifest): not read again. */
+  manifest?: Manifest | undefined;
   /**
    * Accept an images dir (or files in it) owned by another user or writable by group/others.
    * Restoring images executes them: only set this when whoever could write them is trusted.
@@ -71,7 +73,7 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
   const { names, stats } =
     (await assertTrustedImagesDir(dir, { allowUntrusted: options.allowUntrustedImages })) ?? (await listDir(dir));
   if (names.includes(INCOMPLETE_MARKER)) throw incompleteError(dir, 'read-images');
-  const manifest = await readManifest(dir);
+  const manifest = options.manifest ?? (await readManifest(dir));
   if (!manifest) {
     throw new CriuError(
       'IMAGE_INTEGRITY',
@@ -90,7 +92,9 @@ export async function verifyImages(dir: string, options: VerifyOptions = {}): Pr
       throw tampered(dir, name, 'is not part of the checkpoint');
   }
   // An incremental checkpoint is verified with its whole chain: its unchanged pages are there.
-  const parent = manifest.parent && (await verifyImages(await checkedParent(dir, manifest.parent), options));
+  const parent =
+    manifest.parent &&
+    (await verifyImages(await checkedParent(dir, manifest.parent), { ...options, manifest: undefined }));
   // Presence, kind and size first: a cheap refusal before any byte is hashed.
   for (const [name, expected] of listed) {
     const info = stats.get(name);

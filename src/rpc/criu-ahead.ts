@@ -11,6 +11,7 @@ import { type SwrkOptions, SwrkSession } from './swrk.js';
 export class CriuAhead {
   readonly #session: Promise<SwrkSession>;
   #claimed = false;
+  #dismissed: Promise<void> | undefined;
 
   /** Starts `criu swrk` at `criuPath` with `options.inheritFds` (copied now: the caller may close them). */
   constructor(criuPath: string, options: SwrkOptions = {}) {
@@ -26,11 +27,18 @@ export class CriuAhead {
     return this.#session;
   }
 
-  /** Ends the CRIU unless a call claimed it (it has read no request: it is killed) and waits for it. */
-  async dismiss(): Promise<void> {
-    if (this.#claimed) return;
+  /**
+   * Ends the CRIU unless a call claimed it (it has read no request: it is killed) and waits for
+   * it; every later call waits for the same end.
+   */
+  dismiss(): Promise<void> {
+    if (this.#dismissed) return this.#dismissed;
+    if (this.#claimed) return Promise.resolve();
     this.#claimed = true;
-    const session = await this.#session.catch(() => undefined);
-    await session?.dismiss();
+    this.#dismissed = this.#session.then(
+      async (session) => void (await session.dismiss()),
+      () => {},
+    );
+    return this.#dismissed;
   }
 }

@@ -24,6 +24,7 @@ import { type Checkpoint, checkpoint, isCriuError, restore, spawn, verifyImages 
 import { newHasher } from '../../src/integrity/hasher.js';
 import { MANIFEST_NAME } from '../../src/integrity/manifest.js';
 import { skipUnlessCriu } from '../helpers/criu-available.js';
+import { criuChildren } from '../helpers/criu-children.js';
 import { checkpointedCounter, fixture, killAll, readCount, scratchDir, waitForCount } from '../helpers/victims.js';
 
 const skip = skipUnlessCriu;
@@ -54,6 +55,8 @@ async function refused(dir: string, file: string, why: RegExp): Promise<void> {
     assert.match(e.message, why);
     return true;
   });
+  // A CRIU started while the checkpoint was being verified never got a request: gone with the refusal.
+  assert.deepEqual(criuChildren(), []);
 }
 
 test('the manifest lists every image with its BLAKE3 digest; verify accepts the untouched checkpoint', {
