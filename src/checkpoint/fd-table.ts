@@ -25,6 +25,7 @@ export const fdTable: CheckpointConcern = {
     let frozen: Promise<FdEntry[]> | undefined;
     let frozenChecked: Promise<void> | undefined;
     let answered: string[] = [];
+    // The frozen re-read checked against what CRIU was answered, once (settledEarly or post-dump).
     const checkFrozen = (read: Promise<FdEntry[]>) =>
       (frozenChecked ??= read.then((table) => {
         fds = checked(table);

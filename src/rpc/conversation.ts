@@ -49,6 +49,14 @@ const SUCCESS_ANSWER = toBinary(
   create(RequestSchema, { type: RequestType.NOTIFY, notifySuccess: true }),
 );
 
+/** The answer to a notification: query-ext-files's carries the externals to add, in opts. */
+function answerBytes(success: boolean, external: readonly string[]): Uint8Array {
+  if (success && external.length === 0) return SUCCESS_ANSWER;
+  const answer = create(RequestSchema, { type: RequestType.NOTIFY, notifySuccess: success });
+  if (external.length > 0) answer.opts = create(OptionsSchema, { imagesDirFd: -1, external: [...external] });
+  return toBinary(RequestSchema, answer);
+}
+
 function protocolError(operation: CriuOperation, message: string, cause?: unknown): CriuError {
   return new CriuError('PROTOCOL', message, { operation, cause });
 }
@@ -149,10 +157,7 @@ export async function exchange(
       }
       if (hookStillRunning) void hookStillRunning.then(() => closeAll(context.fds));
       else closeAll(context.fds);
-      const answer = create(RequestSchema, { type: RequestType.NOTIFY, notifySuccess: success });
-      // query-ext-files is answered with the externals to add, in opts.
-      if (external.length > 0) answer.opts = create(OptionsSchema, { imagesDirFd: -1, external: [...external] });
-      await io(operation, () => transport.send(toBinary(RequestSchema, answer)));
+      await io(operation, () => transport.send(answerBytes(success, external)));
       handling = false;
       for (; askedAhead > 0; askedAhead--) sendAhead();
       continue;
