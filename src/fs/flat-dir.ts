@@ -24,11 +24,12 @@ export interface DirListing {
   stats: Map<string, Stats | undefined>;
 }
 
-/** Lists `dir` with the lstat of every entry. */
-export async function listDir(dir: string): Promise<DirListing> {
+/** Lists `dir` with the lstat of every entry but those `known` already (they have none in `stats`). */
+export async function listDir(dir: string, known?: { has(name: string): boolean }): Promise<DirListing> {
   const names = readdirSync(dir);
   const stats = new Map<string, Stats | undefined>();
-  await inBatches(names, (name) => stats.set(name, lstatSync(join(dir, name), { throwIfNoEntry: false })));
+  const unknown = known ? names.filter((name) => !known.has(name)) : names;
+  await inBatches(unknown, (name) => stats.set(name, lstatSync(join(dir, name), { throwIfNoEntry: false })));
   return { names, stats };
 }
 
