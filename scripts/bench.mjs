@@ -3,7 +3,13 @@
 // writes bench/results.md and .json; `--quick` (fewer and smaller victims, about a minute) writes
 // bench/results-quick.*, `--only=1,3` (those cases) bench/results-only-1-3.*. RUNS=n: rounds per
 // case (at least 5). Run as root after `npm run setup`.
-import { execFileSync } from 'node:child_process';
+//
+// It measures under Node 24, users' line, whatever Node starts it (Node 20 is past its end of
+// life): started by another, it runs itself again with the Node 24 that provision-node keeps in
+// .cache/node-24/. The library then runs under Node 24, and so does the idle Node victim (started
+// through node-criu's spawn, which blocks io_uring as for any Node 22+ child). BENCH_NODE=current
+// keeps the Node that started it.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,8 +19,15 @@ import { compileFixtures } from './bench/fixtures.mjs';
 import { criuPath } from './bench/raw-criu.mjs';
 import { writeResults } from './bench/report.mjs';
 import { makeScratch } from './bench/scratch.mjs';
+import { provisionNode } from './provision-node.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BENCH_MAJOR = 24;
+if (process.versions.node.split('.')[0] !== String(BENCH_MAJOR) && process.env.BENCH_NODE !== 'current') {
+  const node = provisionNode({ major: BENCH_MAJOR, log: (line) => console.error(`bench: ${line}`) });
+  const again = spawnSync(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(again.status ?? 1);
+}
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const quick = values.quick ?? false;
 const runs = Math.max(5, Number(process.env.RUNS ?? (quick ? 5 : 7)));

@@ -12,16 +12,20 @@ import { NOT_IMAGES } from './manifest.js';
 import { giveBack, takeBuffer } from './read-buffers.js';
 
 /**
- * How often the images dir is looked at for a new file or more data once the dump is under way.
- * Each look takes CPU time CRIU and its parasite could use (they share this machine's two cores
- * with it): a tree of 100 was checkpointed ~30 ms faster looking every 20 ms than every 5 ms.
+ * How often the images dir is looked at once the dump is under way, while page data comes in
+ * slowly (a tree of small processes: ~100 KiB each). Each look takes CPU time that CRIU and its
+ * parasite could use (they share this machine's two cores with it): a tree of 100 was
+ * checkpointed ~30 ms faster looking every 20 ms than every 5 ms.
  */
 const POLL_MS = 20;
 /**
- * ...and while page data is coming in: CRIU writes a slice in about a millisecond or two, and what
- * is left unhashed when it is done is hashed after its answer, on the caller's time.
+ * ...until a pages file has been there for a look, and while one grows by FAST_GROWTH between
+ * looks (the first look at the first one cannot tell whether it is a large one): CRIU then
+ * writes a slice in a millisecond or two, and what is left unhashed when it is done is hashed
+ * after its answer, on the caller's time (100 MiB looked at every 20 ms: +17 ms left running).
  */
 const GROWING_POLL_MS = 5;
+const FAST_GROWTH = 1 << 20;
 /** Written by CRIU after post-dump (the one image that is not final then). */
 const STATS_FILE = 'stats-dump';
 
@@ -37,6 +41,8 @@ interface Followed {
   final?: boolean;
   /** Its stamp once it was final, taken before what was left of it was hashed (the manifest keeps it). */
   stamp?: FileStamp;
+  /** Its size at the last look while it grew. */
+  seen?: number;
 }
 
 /**
@@ -97,7 +103,11 @@ export function followImages(dir: string): ImagesFollower {
   let dumpDone = false;
   let stopped = false;
   let closed = false;
-  /** A slice of a growing pages file was hashed since the last pause. */
+  /** A pages file is being followed. */
+  let pagesSeen = false;
+  /** Pauses since the first pages file was found. */
+  let pagesPauses = 0;
+  /** A pages file grew by FAST_GROWTH at a look since the last pause. */
   let pagesGrowing = false;
   let wake = new AbortController();
   let started: () => void = () => {};
@@ -111,6 +121,7 @@ export function followImages(dir: string): ImagesFollower {
     const fd = openSync(join(dir, name), 'r');
     const stamp = final ? fdStamp(fd) : undefined;
     files.set(name, { fd, hash: newHasher(algorithm), size: 0, final, stamp });
+    pagesSeen ||= PAGES_FILE.test(name);
   };
   const scan = () => {
     const fresh = readdirSync(dir).filter((name) => !files.has(name) && image(name));
@@ -150,10 +161,11 @@ export function followImages(dir: string): ImagesFollower {
         }
       } else {
         const end = fstatSync(entry.fd).size;
+        pagesGrowing ||= end - (entry.seen ?? 0) >= FAST_GROWTH;
+        entry.seen = end;
         if (end - from < SLICE) continue;
         entry.size = hashRangeSync(entry.fd, entry.hash, from, Math.min(end, from + budget), buffer);
         progressed = true;
-        pagesGrowing = true;
       }
       budget -= entry.size - from + 4096;
       if (budget <= 0) break;
@@ -177,7 +189,8 @@ export function followImages(dir: string): ImagesFollower {
         failed = true;
         return;
       }
-      const pause = pagesGrowing ? GROWING_POLL_MS : POLL_MS;
+      if (pagesSeen) pagesPauses++;
+      const pause = pagesGrowing || pagesPauses < 2 ? GROWING_POLL_MS : POLL_MS;
       pagesGrowing = false;
       await sleep(pause, undefined, { signal: wake.signal }).catch(() => {});
     }
