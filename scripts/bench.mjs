@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The benchmarks of issue 7: node-criu side by side with raw CRIU, alternating A/B. A full run
-// writes bench/results.md and .json; `--quick` (fewer and smaller victims, about a minute) writes
+// writes bench/results.md and .json; `--quick` (fewer and smaller victims, a few minutes) writes
 // bench/results-quick.*, `--only=1,3` (those cases) bench/results-only-1-3.*. RUNS=n: rounds per
 // case (at least 5). Run as root after `npm run setup`.
 //
