@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { digestFile } from '../../src/integrity/digest.js';
-import { followImages } from '../../src/integrity/follow-images.js';
+import { followImages, type ImagesFollower } from '../../src/integrity/follow-images.js';
 
 /** A dir on tmpfs where there is one, as checkpoints usually are. */
 function scratchDir(): string {
@@ -19,6 +19,19 @@ function pattern(size: number, seed: number): Buffer {
   const data = Buffer.alloc(size + 3);
   for (let i = 0; i < size; i += 4) data.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
   return data.subarray(0, size);
+}
+
+/** Runs `play` as CRIU, the follower told that memory is being dumped; removes everything after. */
+async function asCriu(play: (dir: string, follower: ImagesFollower) => Promise<void>): Promise<void> {
+  const dir = scratchDir();
+  const follower = followImages(dir);
+  try {
+    follower.memoryDumpStarts(process.pid);
+    await play(dir, follower);
+  } finally {
+    await follower.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every file of `dir` as the follower returned it must be what a fresh hash of the file says. */
@@ -32,11 +45,8 @@ async function assertAllMatch(dir: string, digests: Map<string, { size: number; 
   }
 }
 
-test('page data followed while it grows, images closed meanwhile and stats-dump: every digest is the file as it ends', async () => {
-  const dir = scratchDir();
-  const follower = followImages(dir);
-  try {
-    follower.memoryDumpStarts(process.pid);
+test('page data followed while it grows, images closed meanwhile and stats-dump: every digest is the file as it ends', () =>
+  asCriu(async (dir, follower) => {
     // 24 MiB of pages in 1 MiB writes, as CRIU appends them, with images written and closed between.
     const pages = openSync(join(dir, 'pages-1.img'), 'w');
     for (let mib = 0; mib < 24; mib++) {
@@ -48,17 +58,10 @@ test('page data followed while it grows, images closed meanwhile and stats-dump:
     follower.imagesWritten();
     writeFileSync(join(dir, 'stats-dump'), pattern(64, 7));
     await assertAllMatch(dir, await follower.finish());
-  } finally {
-    await follower.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an image its writer still holds open is not taken as final: what is appended before it closes counts', async () => {
-  const dir = scratchDir();
-  const follower = followImages(dir);
-  try {
-    follower.memoryDumpStarts(process.pid);
+test('an image its writer still holds open is not taken as final: what is appended before it closes counts', () =>
+  asCriu(async (dir, follower) => {
     const core = openSync(join(dir, 'core-1.img'), 'w');
     writeSync(core, pattern(1000, 1));
     // Several of the follower's looks (every 5-20 ms) while the file is open and not growing.
@@ -70,8 +73,4 @@ test('an image its writer still holds open is not taken as final: what is append
     const digests = await follower.finish();
     assert.equal(digests.get('core-1.img')?.size, 4000);
     await assertAllMatch(dir, digests);
-  } finally {
-    await follower.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
