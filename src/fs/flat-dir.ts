@@ -24,12 +24,11 @@ export interface DirListing {
   stats: Map<string, Stats | undefined>;
 }
 
-/** Lists `dir` with the lstat of every entry but those `known` already (they have none in `stats`). */
-export async function listDir(dir: string, known?: { has(name: string): boolean }): Promise<DirListing> {
+/** Lists `dir` with the lstat of every entry. */
+export async function listDir(dir: string): Promise<DirListing> {
   const names = readdirSync(dir);
   const stats = new Map<string, Stats | undefined>();
-  const unknown = known ? names.filter((name) => !known.has(name)) : names;
-  await inBatches(unknown, (name) => stats.set(name, lstatSync(join(dir, name), { throwIfNoEntry: false })));
+  await inBatches(names, (name) => stats.set(name, lstatSync(join(dir, name), { throwIfNoEntry: false })));
   return { names, stats };
 }
 

@@ -70,7 +70,9 @@ export interface ImagesFollower {
   /**
    * CRIU (process `writer`, when known) has begun dumping memory (query-ext-files answered): page
    * data comes from now on, and each task's other images, which are final once `writer` has
-   * closed them (CRIU writes each image once, with O_TRUNC, and never reopens it).
+   * closed them (CRIU writes each image once, with O_TRUNC, and never reopens it). One written by
+   * a helper CRIU forks may be taken for final too early: recording hashes again any image whose
+   * size is not the size hashed.
    */
   memoryDumpStarts(writer?: number): void;
   /**

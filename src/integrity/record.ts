@@ -34,20 +34,22 @@ export function recordedDumpOptions(options: CheckpointOptions): Manifest['dumpO
 }
 
 export async function recordManifest(dir: string, input: RecordInput): Promise<Manifest> {
-  // Images followed while CRIU wrote them were hashed to their end after CRIU's answer: their size
-  // is the size hashed, and they are not looked at again (a tree of 100 has 700 images). Each
-  // keeps the stamp taken before its last bytes were hashed: a change since has moved its ctime
-  // (or it is another file), so a restore then hashes it again and refuses it.
-  const followed = input.followed ?? new Map<string, FileDigest>();
-  const listing = await listDir(dir, followed);
+  const listing = await listDir(dir);
   const names = listing.names.filter((n) => !NOT_IMAGES.has(n) && n !== INCOMPLETE_MARKER).sort();
   const sizeOf = (name: string) => {
-    const info = followed.get(name) ?? listing.stats.get(name);
+    const info = listing.stats.get(name);
     if (!info) throw new Error(`${join(dir, name)} disappeared while the checkpoint was being recorded`);
     return info.size;
   };
-  const rest = names.filter((n) => !followed.has(n));
-  const digests = input.digest ? new Map([...followed, ...(await digestFiles(dir, rest, sizeOf))]) : undefined;
+  // Images followed while CRIU wrote them count if they are still the size that was hashed: the
+  // follower takes an image for final once CRIU's own process no longer has it open, and a helper
+  // CRIU forks may still be writing one (a CI run recorded timens-9.img at 0 of its 34 bytes when
+  // this check was left out for speed). Each keeps the stamp taken before its last bytes were
+  // hashed: a change since has moved its ctime (or it is another file), so a restore then hashes
+  // it again rather than trust it.
+  const known = new Map([...(input.followed ?? [])].filter(([name, d]) => listing.stats.get(name)?.size === d.size));
+  const rest = names.filter((n) => !known.has(n));
+  const digests = input.digest ? new Map([...known, ...(await digestFiles(dir, rest, sizeOf))]) : undefined;
   const entries = names.map((name) => [name, digests?.get(name) ?? { size: sizeOf(name) }] as const);
   const { digest: _digest, followed: _followed, ...facts } = input;
   const manifest: Manifest = {
