@@ -11,7 +11,7 @@ import { CriuError } from '../errors.js';
 import type { FdEntry } from '../fds/fd-entry.js';
 import { assertAdviceMatches, assertDumpable, externalsFor, leaveOutRule } from '../fds/leave-out.js';
 import { readTreeFds, sameFdTargets } from '../fds/proc-fds.js';
-import type { CheckpointConcern } from '../pipeline/checkpoint-phases.js';
+import { type CheckpointConcern, settles } from '../pipeline/checkpoint-phases.js';
 
 export const fdTable: CheckpointConcern = {
   name: 'fd table',
@@ -68,12 +68,7 @@ export const fdTable: CheckpointConcern = {
         if (frozen) await checkFrozen(frozen);
       },
       // A refusal is left to imagesWritten, at post-dump, where it rolls the dump back.
-      settledEarly: async () =>
-        !frozen ||
-        checkFrozen(frozen).then(
-          () => true,
-          () => false,
-        ),
+      settledEarly: async () => !frozen || settles(checkFrozen(frozen)),
       record: async () => ({ fds }),
     };
   },

@@ -2,7 +2,7 @@
 // tree is frozen; those the advice leaves out are told to CRIU as externals and recorded. Without
 // advice there are no keys for CRIU to wait for: they are read while it dumps memory instead.
 import { assertMappingAdviceMatches, type MappingEntry, mappingRule, readTreeMappings } from '../fds/proc-maps.js';
-import type { CheckpointConcern } from '../pipeline/checkpoint-phases.js';
+import { type CheckpointConcern, settles } from '../pipeline/checkpoint-phases.js';
 
 export const mappings: CheckpointConcern = {
   name: 'mappings',
@@ -24,12 +24,7 @@ export const mappings: CheckpointConcern = {
       async imagesWritten() {
         if (reading) found = await reading;
       },
-      settledEarly: async () =>
-        !reading ||
-        reading.then(
-          () => true,
-          () => false,
-        ),
+      settledEarly: async () => !reading || settles(reading),
       record: async () => ({ mappings: found }),
     };
   },

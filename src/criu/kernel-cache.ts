@@ -1,8 +1,9 @@
 // CRIU probes the kernel at every start (about 50 ms here; a small dump takes 30 ms with the
 // probe cached) unless it finds what it learned last time in $RUNDIR/criu.kdat, and it keeps that
 // file only on a tmpfs, so that a reboot (a new kernel) drops it. RUNDIR is /run unless built
-// otherwise, and /run is no tmpfs on many hosts and in containers. scripts/install-criu.sh builds CRIU with RUNDIR = HOME/run/kdat
-// (recorded in HOME/BUILD), and this points that link at a dir of ours on /dev/shm.
+// otherwise, and /run is no tmpfs on many hosts and in containers. scripts/install-criu.sh builds
+// CRIU with RUNDIR = HOME/run/kdat (recorded in HOME/BUILD), and this points that link at a dir
+// of ours on /dev/shm.
 //
 // The file steers what CRIU, running as root, does to the processes it dumps, so nobody else may
 // be able to write it: HOME/run is 0700, and the dir the link names is made by us, 0700, and is

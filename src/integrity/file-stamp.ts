@@ -7,9 +7,9 @@
 // and no system call sets it; a file put in its place has a ctime of its own. So an image whose
 // stamp is still the one taken once CRIU had finished writing it, before its last bytes were
 // hashed, holds the bytes that were hashed then. What a stamp cannot see: a change that bypasses
-// the filesystem (the block device, the medium), and, on kernels before 6.13 (no fine-grained timestamps), a write landing in the
-// same clock tick (a few ms) as CRIU's own last write. verifyImages() without trustUnchanged
-// (`node-criu verify`) hashes everything.
+// the filesystem (the block device, the medium), and, on kernels before 6.13 (no fine-grained
+// timestamps), a write landing in the same clock tick (a few ms) as CRIU's own last write.
+// verifyImages() without trustUnchanged (`node-criu verify`) hashes everything.
 import { fstatSync, lstatSync } from 'node:fs';
 
 /** A file as the kernel identified it, its numbers in decimal (they exceed 2^53). */

@@ -65,6 +65,14 @@ export interface CheckpointStep {
   release?(): Promise<void>;
 }
 
+/** For settledEarly: whether `read` fulfils (true) or rejects (false, the refusal left to imagesWritten). */
+export function settles(read: Promise<unknown>): Promise<boolean> {
+  return read.then(
+    () => true,
+    () => false,
+  );
+}
+
 /** The steps begun so far, by concern. */
 export type BegunSteps = ReadonlyMap<CheckpointConcern, CheckpointStep>;
 
