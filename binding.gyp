@@ -18,6 +18,7 @@
         ['OS=="linux"', {
           'sources': [
             'native/addon.cc',
+            'native/dont_fork_buffer.cc',
             'native/errno_name.cc',
             'native/fd_flags.cc',
             'native/fd_pairs.cc',

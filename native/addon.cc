@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "dont_fork_buffer.h"
 #include "fd_flags.h"
 #include "fd_pairs.h"
 #include "pid_watcher.h"
@@ -28,6 +29,8 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                   InstanceValue("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"),
                                 napi_enumerable),
                   InstanceValue("getCloexec", Napi::Function::New(env, GetCloexec, "getCloexec"),
+                                napi_enumerable),
+                  InstanceValue("dontForkBuffer", Napi::Function::New(env, DontForkBuffer, "dontForkBuffer"),
                                 napi_enumerable),
                   InstanceValue("pipePair", Napi::Function::New(env, PipePair, "pipePair"),
                                 napi_enumerable),

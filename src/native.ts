@@ -1,8 +1,9 @@
 // Typed, lazy loader of the native addon (native/*.cc): SEQPACKET sockets, pidfd waits, fd flags,
-// syscall injection under ptrace, SysV object access. The entry point the rest of node-criu
+// read buffers a fork leaves alone, syscall injection under ptrace, SysV object access. The entry point the rest of node-criu
 // imports; each concern's contract, raw binding and argument checks live in src/native/.
 import { type FdApi, fdApi } from './native/fds.js';
 import { loadBinding, type RawBinding } from './native/load.js';
+import { type MemoryApi, memoryApi } from './native/memory.js';
 import { type ProcessWatcherApi, processWatcherApi } from './native/process-watcher.js';
 import { type SeqpacketApi, seqpacketApi } from './native/seqpacket.js';
 import { type SpawnApi, spawnApi } from './native/spawn.js';
@@ -16,13 +17,21 @@ export { FinalState, type InjectedCall, type InjectResult } from './native/sysca
 export type { IpcKind, QueueMessage } from './native/sysv.js';
 
 /** Everything the addon offers, checked at the boundary; see each part for its calls. */
-export interface NativeAddon extends SeqpacketApi, ProcessWatcherApi, FdApi, SpawnApi, SyscallInjectApi, SysvApi {}
+export interface NativeAddon
+  extends SeqpacketApi,
+    ProcessWatcherApi,
+    FdApi,
+    MemoryApi,
+    SpawnApi,
+    SyscallInjectApi,
+    SysvApi {}
 
 function adapt(raw: RawBinding): NativeAddon {
   return {
     ...seqpacketApi(raw),
     ...processWatcherApi(raw),
     ...fdApi(raw),
+    ...memoryApi(raw),
     ...spawnApi(raw),
     ...syscallInjectApi(raw),
     ...sysvApi(raw),
@@ -35,5 +44,13 @@ let loaded: NativeAddon | undefined;
 export function loadNative(): NativeAddon {
   // A failure is not cached: after a build, the next call finds the addon.
   loaded ??= adapt(loadBinding());
+  return loaded;
+}
+
+/**
+ * The addon if something has loaded it already, without loading it: for what only gets better
+ * with it (read buffers), where the simulator, which never loads it, goes on without.
+ */
+export function nativeIfLoaded(): NativeAddon | undefined {
   return loaded;
 }

@@ -1,6 +1,6 @@
 // Checkpoint concern: integrity digests (on by default). The images are hashed as CRIU writes
 // them (integrity/follow-images.ts): page data from query-ext-files on, everything else from
-// post-dump on; the manifest gets the digests.
+// post-dump on, or after CRIU's answer for a small dump; the manifest gets the digests.
 import { followImages, type ImagesFollower } from '../integrity/follow-images.js';
 import type { CheckpointConcern } from '../pipeline/checkpoint-phases.js';
 
@@ -16,8 +16,8 @@ export const integrity: CheckpointConcern = {
         if (follow) follower = followImages(imagesDir);
       },
       // CRIU dumps the tasks' memory next.
-      whileFrozen: async (_pids, criuPid) => {
-        follower?.memoryDumpStarts(criuPid);
+      whileFrozen: async () => {
+        follower?.memoryDumpStarts();
         return undefined;
       },
       imagesWritten: () => follower?.imagesWritten(),

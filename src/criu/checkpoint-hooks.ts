@@ -70,7 +70,7 @@ export function dumpHooks(
         frozen = new Map(pids.map((p) => [p, startTime(p)]));
       });
       const keys: string[] = [];
-      for (const step of steps) keys.push(...((await step.whileFrozen?.(pids, notification.criuPid)) ?? []));
+      for (const step of steps) keys.push(...((await step.whileFrozen?.(pids)) ?? []));
       const extra = await options.hooks?.queryExtFiles?.(notification);
       if (extra === false) return false;
       answerPostDumpWhenSettled();

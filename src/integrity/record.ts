@@ -42,11 +42,11 @@ export async function recordManifest(dir: string, input: RecordInput): Promise<M
     return info.size;
   };
   // Images followed while CRIU wrote them count if they are still the size that was hashed: the
-  // follower takes an image for final once CRIU's own process no longer has it open, and a helper
-  // CRIU forks may still be writing one (a CI run recorded timens-9.img at 0 of its 34 bytes when
-  // this check was left out for speed). Each keeps the stamp taken before its last bytes were
-  // hashed: a change since has moved its ctime (or it is another file), so a restore then hashes
-  // it again rather than trust it.
+  // follower trusts CRIU's order of writing (a CI run recorded timens-9.img at 0 of its 34 bytes
+  // when an earlier follower took CRIU's closing of a file for its end, and this check was left
+  // out for speed). Each keeps the stamp taken before its last bytes were hashed: a change since
+  // has moved its ctime (or it is another file), so a restore then hashes it again rather than
+  // trust it.
   const known = new Map([...(input.followed ?? [])].filter(([name, d]) => listing.stats.get(name)?.size === d.size));
   const rest = names.filter((n) => !known.has(n));
   const digests = input.digest ? new Map([...known, ...(await digestFiles(dir, rest, sizeOf))]) : undefined;

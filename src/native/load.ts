@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { buildHint, nativeDirs } from './addon-dirs.js';
 import type { RawFdBinding } from './fds.js';
+import type { RawMemoryBinding } from './memory.js';
 import type { RawProcessWatcherBinding } from './process-watcher.js';
 import type { RawSeqpacketBinding } from './seqpacket.js';
 import type { RawSpawnBinding } from './spawn.js';
@@ -16,6 +17,7 @@ import type { RawSysvBinding } from './sysv.js';
 export type RawBinding = RawSeqpacketBinding &
   RawProcessWatcherBinding &
   RawFdBinding &
+  RawMemoryBinding &
   RawSpawnBinding &
   RawSyscallInjectBinding &
   RawSysvBinding;
@@ -29,6 +31,7 @@ const EXPORT_NAMES = Object.keys({
   seqpacketPair: true,
   setCloexec: true,
   getCloexec: true,
+  dontForkBuffer: true,
   setChildSubreaper: true,
   pipePair: true,
   streamSocketPair: true,

@@ -42,7 +42,7 @@ export interface CheckpointStep {
    * In CRIU's query-ext-files, with the tree frozen: what is read now is exactly what is dumped.
    * Returns CRIU external keys to add; a throw rolls the dump back (the tree runs on).
    */
-  whileFrozen?(pids: readonly number[], criuPid: number | undefined): Promise<readonly string[] | undefined>;
+  whileFrozen?(pids: readonly number[]): Promise<readonly string[] | undefined>;
   /**
    * CRIU has written and flushed every image but stats-dump (post-dump). The tree is still frozen
    * until every step's promise settles (CRIU then kills or resumes it): what was read while CRIU

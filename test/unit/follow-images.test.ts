@@ -1,6 +1,6 @@
 // The images follower (integrity/follow-images.ts) against a writer that behaves as CRIU does: page
-// data appended while it is followed, other images written once and closed, stats-dump after
-// post-dump. This process plays CRIU: the follower takes a file for final once we have closed it.
+// data appended while it is followed, other images written meanwhile, stats-dump after post-dump.
+// This process plays CRIU.
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ async function asCriu(play: (dir: string, follower: ImagesFollower) => Promise<v
   const dir = scratchDir();
   const follower = followImages(dir);
   try {
-    follower.memoryDumpStarts(process.pid);
+    follower.memoryDumpStarts();
     await play(dir, follower);
   } finally {
     await follower.stop();
@@ -60,7 +60,7 @@ test('page data followed while it grows, images closed meanwhile and stats-dump:
     await assertAllMatch(dir, await follower.finish());
   }));
 
-test('an image its writer still holds open is not taken as final: what is appended before it closes counts', () =>
+test('an image other than page data is hashed only once CRIU has written them all: what is appended until then counts', () =>
   asCriu(async (dir, follower) => {
     const core = openSync(join(dir, 'core-1.img'), 'w');
     writeSync(core, pattern(1000, 1));

@@ -1,4 +1,5 @@
-// Tests the native addon through src/native.ts: SEQPACKET sockets, pidfd waits, fd flags, errors.
+// Tests the native addon through src/native.ts: SEQPACKET sockets, pidfd waits, fd flags, read
+// buffers a fork leaves alone, errors.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { test } from 'node:test';
 import { setImmediate as nextImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { loadNative, type SeqpacketMessage, type SeqpacketSocket } from '../../src/native.js';
+import { faultsOf, forkOnce } from '../helpers/page-faults.js';
 
 const native = loadNative();
 /** Linux's O_CLOEXEC as /proc/<pid>/fdinfo shows it (Node exports no constant for it). */
@@ -551,6 +553,21 @@ test('setCloexec and getCloexec round-trip; a bad fd is an EBADF system error', 
     message: 'fcntl EBADF (Bad file descriptor)',
   });
   assert.throws(() => native.setCloexec(-1, true), { name: 'RangeError' });
+});
+
+test('dontForkBuffer is memory a fork neither copies nor write-protects; a bad size is a RangeError', async () => {
+  // 256 pages each; other threads of this process may fault meanwhile (the counts are the process's).
+  const plain = Buffer.allocUnsafeSlow(1 << 20).fill(1);
+  const kept = native.dontForkBuffer(1 << 20).fill(1);
+  assert.equal(kept.length, 1 << 20);
+  // child_process forks this process: its memory is write-protected until each page is written again.
+  await forkOnce();
+  const plainFaults = faultsOf(() => plain.fill(2));
+  const keptFaults = faultsOf(() => kept.fill(2));
+  assert.ok(plainFaults >= 200, `ordinary memory faults again after a fork (${plainFaults} faults)`);
+  assert.ok(keptFaults < 50, `ours does not (${keptFaults} faults)`);
+  assert.throws(() => native.dontForkBuffer(0), { code: 'ERR_OUT_OF_RANGE' });
+  assert.throws(() => native.dontForkBuffer(2 ** 31), { code: 'ERR_OUT_OF_RANGE' });
 });
 
 test('spawnWithFds maps our fds to chosen numbers (even swapped ones), /dev/null elsewhere, and is reaped by watchProcess', async () => {
