@@ -25,12 +25,13 @@ export const cases = {
       row('1', 'memory write bandwidth (memset of 1 GiB, best of 5)', 'GB/s', bandwidth.write, null, null),
       row('1', 'fresh memory (first memset of 1 GiB: every page faulted in)', 'GB/s', bandwidth.firstTouch, null, null),
     ];
-    for (const victim of ctx.quick ? SMALL.slice(0, 1) : SMALL) rows.push(...(await latencyCase(ctx, '1', victim)));
+    for (const victim of ctx.quick ? SMALL.slice(0, 1) : SMALL)
+      rows.push(...(await latencyCase(ctx, '1', victim, { small: true })));
     for (const victim of ctx.quick ? LARGE.slice(0, 1) : LARGE)
       rows.push(...(await latencyCase(ctx, '1', victim, { large: true })));
     for (const victim of ctx.quick ? NO_DIGEST.slice(0, 1) : NO_DIGEST) {
       const large = LARGE.includes(victim);
-      rows.push(...(await latencyCase(ctx, '1', victim, { large, options: { digest: false } })));
+      rows.push(...(await latencyCase(ctx, '1', victim, { large, small: !large, options: { digest: false } })));
     }
     return rows;
   },
