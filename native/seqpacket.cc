@@ -161,12 +161,17 @@ bool Seqpacket::TryReceive(Napi::Env env, const Napi::Promise::Deferred& deferre
     deferred.Resolve(env.Null());
     return true;
   }
-  const ssize_t size = PeekPacketSize(fd_);
+  ssize_t size = PeekPacketSize(fd_);
+  // The peer went away with data of ours unread. Linux reports that (ECONNRESET) once, before
+  // any packet the peer sent before it closed, and clears it by reporting it: read on. Taken for
+  // the end of stream, it lost CRIU's failure response when CRIU failed with one of our answers
+  // sent ahead and unread. With nothing queued, the next peek finds the end of stream.
+  if (size == -ECONNRESET) size = PeekPacketSize(fd_);
   if (size < 0) {
     const int error = static_cast<int>(-size);
     if (error == EAGAIN || error == EWOULDBLOCK) return false;
     if (error == ECONNRESET) {
-      // The peer went away with data of ours unread: for a reader that is the end of stream.
+      // Reported again: the peer reset us once more meanwhile; for a reader, the end of stream.
       eof_ = true;
       deferred.Resolve(env.Null());
       return true;

@@ -245,6 +245,21 @@ test('a peer closing with our packets unread (POLLERR, ECONNRESET) is still a cl
   }
 });
 
+test('a peer that answers and closes with our packet unread: its answer is read first, then the end', async () => {
+  const [a, b] = socketPair();
+  try {
+    // As CRIU does when a dump fails with one of our answers sent ahead and never read: its
+    // failure response, then its exit. The kernel reports ECONNRESET before the queued answer.
+    await a.send(Buffer.from('sent ahead, never read'));
+    await b.send(Buffer.from('the answer'));
+    b.close();
+    assert.equal(text(await a.receive()), 'the answer');
+    assert.equal(await a.receive(), null);
+  } finally {
+    a.close();
+  }
+});
+
 test('close() rejects a pending receive with ECANCELED, and is idempotent', async () => {
   const [a, b] = socketPair();
   try {
