@@ -1,12 +1,14 @@
-// What every case gets: run count, scratch space, compiled fixtures, and the helpers that start
+// What every case gets: run counts, scratch space, compiled fixtures, and the helpers that start
 // a victim and bring its tree down again.
 import { join } from 'node:path';
 import { startVictim, VICTIMS } from './fixtures.mjs';
 import { killGroup, waitGone, waitUsable } from './pids.mjs';
 
-export function makeContext({ runs, quick, scratch, bins, log }) {
+export function makeContext({ runs, smallRuns = runs, quick, scratch, bins, log }) {
   return {
     runs,
+    /** Rounds for case 1's small victims (latencyCase's `small`). */
+    smallRuns,
     quick,
     scratch,
     bins,

@@ -1,7 +1,6 @@
 // Writes the results: bench/results.md (the table the README shows) and bench/results.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SMALL_ROUNDS } from './cases/latency.mjs';
 
 const fmt = (x, unit) => {
   if (typeof x !== 'number') return '';
@@ -16,7 +15,7 @@ function targetText(t) {
 
 export function markdown(rows, meta) {
   const lines = [
-    `node-criu vs raw CRIU ${meta.criuVersion} (CLI), ${meta.runs} alternating runs per side (${meta.runs * SMALL_ROUNDS} for case 1's small victims)${meta.quick ? ' (--quick)' : ''};`,
+    `node-criu vs raw CRIU ${meta.criuVersion} (CLI), ${meta.runs} alternating runs per side (${meta.smallRuns} for case 1's small victims)${meta.quick ? ' (--quick)' : ''};`,
     `${meta.date}, ${meta.machine}. Images on tmpfs. Ratio = node-criu median / raw median.`,
     '',
     '| # | case | unit | node-criu median | min | max | raw/baseline median | min | max | ratio | target | met |',

@@ -12,22 +12,14 @@ const LARGE_LATENCY = { op: '<=', value: 1.1, of: 'ratio' };
 const THROUGHPUT = { op: '>=', value: 0.95, of: 'ratio' };
 
 /**
- * Rounds of a small victim per run asked for: its operations take 25-50 ms and spread by a few ms
- * between rounds on this VM, so the median of 7 moved by more than the 5% its target allows (a
- * full run's tiny C checkpoint 1.10, 51-round A/Bs of the same code 1.03); a round costs well
- * under a second.
- */
-export const SMALL_ROUNDS = 3;
-
-/**
  * node-criu with `options` against raw CRIU at its defaults. The headline rows use node-criu's
  * defaults too (every image hashed at checkpoint and verified at restore); `{ digest: false }`
  * gets rows of its own, labelled, for the cost of the wrapper alone (restore then checks sizes).
- * A small victim (not `large`) gets SMALL_ROUNDS times the rounds.
+ * A small victim gets `ctx.smallRuns` rounds.
  */
 export async function latencyCase(ctx, caseId, victim, { large = false, small = false, options = {} } = {}) {
   const { scratch } = ctx;
-  const runs = small ? ctx.runs * SMALL_ROUNDS : ctx.runs;
+  const runs = small ? ctx.smallRuns : ctx.runs;
   const label = options.digest === false ? `${victim} (digest: false)` : victim;
   const target = large ? LARGE_LATENCY : LATENCY;
   const rows = [];
