@@ -38,9 +38,10 @@ interface Followed {
   size: number;
   /** Hashed to its end once it was final. */
   complete?: boolean;
-  /** Final (CRIU has written every image): read to its end. */
-  final?: boolean;
-  /** Its stamp once it was final, taken before what was left of it was hashed (the manifest keeps it). */
+  /**
+   * Taken once it was final (CRIU had written every image), before what was left of it was hashed
+   * (the manifest keeps it); a file with a stamp is read to its end.
+   */
   stamp?: FileStamp;
   /** Its size at the last look while it grew. */
   seen?: number;
@@ -97,18 +98,12 @@ export function followImages(dir: string): ImagesFollower {
     !NOT_IMAGES.has(name) && name !== INCOMPLETE_MARKER && (dumpDone || name !== STATS_FILE);
   const follow = (name: string) => {
     const fd = openSync(join(dir, name), 'r');
-    const stamp = allFinal ? fdStamp(fd) : undefined;
-    files.set(name, { fd, hash: newHasher(algorithm), size: 0, final: allFinal, stamp });
+    files.set(name, { fd, hash: newHasher(algorithm), size: 0, stamp: allFinal ? fdStamp(fd) : undefined });
     pagesSeen ||= PAGES_FILE.test(name);
   };
   const scan = () => {
     // Page data is followed before it is final; its stamp is taken the moment it is.
-    if (allFinal) {
-      for (const entry of files.values()) {
-        if (!entry.final) entry.stamp = fdStamp(entry.fd);
-        entry.final = true;
-      }
-    }
+    if (allFinal) for (const entry of files.values()) entry.stamp ??= fdStamp(entry.fd);
     for (const name of readdirSync(dir)) {
       if (!files.has(name) && image(name) && (allFinal || PAGES_FILE.test(name))) follow(name);
     }
@@ -126,7 +121,7 @@ export function followImages(dir: string): ImagesFollower {
     for (const entry of files.values()) {
       if (entry.complete) continue;
       const from = entry.size;
-      if (entry.final) {
+      if (entry.stamp) {
         // Final: read to its end, without asking its size (a tree of 100 has 700 images).
         entry.size = hashRangeSync(entry.fd, entry.hash, from, from + budget, buffer);
         entry.complete = entry.size - from < budget;
