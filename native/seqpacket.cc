@@ -161,21 +161,12 @@ bool Seqpacket::TryReceive(Napi::Env env, const Napi::Promise::Deferred& deferre
     deferred.Resolve(env.Null());
     return true;
   }
-  ssize_t size = PeekPacketSize(fd_);
-  // The peer went away with data of ours unread. Linux reports that (ECONNRESET) once, before
-  // any packet the peer sent before it closed, and clears it by reporting it: read on. Taken for
-  // the end of stream, it lost CRIU's failure response when CRIU failed with one of our answers
-  // sent ahead and unread. With nothing queued, the next peek finds the end of stream.
-  if (size == -ECONNRESET) size = PeekPacketSize(fd_);
+  // A peer's reset (it closed with data of ours unread) is read past by the peek and the read:
+  // what it sent before closing is still delivered (seqpacket_io.cc, Receive).
+  const ssize_t size = PeekPacketSize(fd_);
   if (size < 0) {
     const int error = static_cast<int>(-size);
     if (error == EAGAIN || error == EWOULDBLOCK) return false;
-    if (error == ECONNRESET) {
-      // Reported again: the peer reset us once more meanwhile; for a reader, the end of stream.
-      eof_ = true;
-      deferred.Resolve(env.Null());
-      return true;
-    }
     deferred.Reject(SystemError(env, error, "recvmsg").Value());
     return true;
   }

@@ -33,6 +33,27 @@ union FdControl {
   char bytes[CMSG_SPACE(sizeof(int) * kMaxFdsPerPacket)];
 };
 
+// recvmsg, retried on EINTR, and once on ECONNRESET. A peer that closes with data of ours
+// unread leaves that error on our socket; Linux reports it before any packet the peer sent
+// before closing (sock_error is checked first) and clears it by reporting it. So the packets are
+// still queued behind it, and a retry reads them, or finds the end of stream. This holds for the
+// peek and for the read after it alike: the peer may close between the two. Taken for the end of
+// stream or for a failure, it lost CRIU's failure response when CRIU failed with one of our
+// answers sent ahead and unread.
+ssize_t Receive(int fd, msghdr* msg, int flags) {
+  bool reset_seen = false;
+  for (;;) {
+    const ssize_t got = recvmsg(fd, msg, flags);
+    if (got >= 0) return got;
+    if (errno == EINTR) continue;
+    if (errno == ECONNRESET && !reset_seen) {
+      reset_seen = true;
+      continue;
+    }
+    return -1;
+  }
+}
+
 }  // namespace
 
 int OpenSeqpacketPair(int fds[2]) {
@@ -82,11 +103,8 @@ ssize_t PeekPacketSize(int fd) {
   // No control buffer either, so fds riding on the packet are not installed by the peek (the
   // kernel drops its temporary references and sets MSG_CTRUNC, which we ignore here).
   msghdr msg{};
-  for (;;) {
-    ssize_t size = recvmsg(fd, &msg, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-    if (size >= 0) return size;
-    if (errno != EINTR) return -errno;
-  }
+  const ssize_t size = Receive(fd, &msg, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+  return size >= 0 ? size : -errno;
 }
 
 ReadResult ReadPacket(int fd, uint8_t* buf, size_t length) {
@@ -98,13 +116,9 @@ ReadResult ReadPacket(int fd, uint8_t* buf, size_t length) {
   msg.msg_iovlen = 1;
   msg.msg_control = control.bytes;
   msg.msg_controllen = sizeof control.bytes;
-  ssize_t got;
-  for (;;) {
-    // MSG_CMSG_CLOEXEC: received fds are close-on-exec from the first instant, so a concurrent
-    // spawn cannot leak them into an unrelated child.
-    got = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    if (got >= 0 || errno != EINTR) break;
-  }
+  // MSG_CMSG_CLOEXEC: received fds are close-on-exec from the first instant, so a concurrent
+  // spawn cannot leak them into an unrelated child.
+  const ssize_t got = Receive(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   if (got < 0) {
     result.error = errno;
     return result;

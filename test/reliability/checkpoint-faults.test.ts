@@ -124,7 +124,7 @@ for (const at of ['preDump', 'queryExtFiles'] as const) {
     const images = next();
     const kill = () => process.kill(own.pid, 'SIGKILL');
     const failure = await criuFailure(checkpoint(own.pid, { imagesDir: images, hooks: hookAt(at, kill) }));
-    assert.ok(['NO_SUCH_PROCESS', 'DUMP_FAILED'].includes(failure.code), failure.code);
+    assert.ok(['NO_SUCH_PROCESS', 'DUMP_FAILED'].includes(failure.code), `${failure.code}: ${failure.message}`);
     await assertRefusedAsIncomplete(images);
     await waitGone(own.pid);
     assert.ok(readCount(own.stateFile) > 0);
