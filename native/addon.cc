@@ -9,6 +9,7 @@
 #include "pid_watcher.h"
 #include "ptrace_inject.h"
 #include "pty.h"
+#include "read_files.h"
 #include "seqpacket.h"
 #include "seqpacket_io.h"
 #include "spawn_fds.h"
@@ -31,6 +32,8 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                   InstanceValue("getCloexec", Napi::Function::New(env, GetCloexec, "getCloexec"),
                                 napi_enumerable),
                   InstanceValue("dontForkBuffer", Napi::Function::New(env, DontForkBuffer, "dontForkBuffer"),
+                                napi_enumerable),
+                  InstanceValue("readWholeFiles", Napi::Function::New(env, ReadWholeFiles, "readWholeFiles"),
                                 napi_enumerable),
                   InstanceValue("pipePair", Napi::Function::New(env, PipePair, "pipePair"),
                                 napi_enumerable),

@@ -1,6 +1,7 @@
 // Typed, lazy loader of the native addon (native/*.cc): SEQPACKET sockets, pidfd waits, fd flags,
-// read buffers a fork leaves alone, syscall injection under ptrace, SysV object access. The entry point the rest of node-criu
-// imports; each concern's contract, raw binding and argument checks live in src/native/.
+// read buffers a fork leaves alone, small files read whole, syscall injection under ptrace, SysV
+// object access. The entry point the rest of node-criu imports; each concern's contract, raw
+// binding and argument checks live in src/native/.
 import { type FdApi, fdApi } from './native/fds.js';
 import { loadBinding, type RawBinding } from './native/load.js';
 import { type MemoryApi, memoryApi } from './native/memory.js';
@@ -9,12 +10,14 @@ import { type SeqpacketApi, seqpacketApi } from './native/seqpacket.js';
 import { type SpawnApi, spawnApi } from './native/spawn.js';
 import { type SyscallInjectApi, syscallInjectApi } from './native/syscall-inject.js';
 import { type SysvApi, sysvApi } from './native/sysv.js';
+import { type WholeFilesApi, wholeFilesApi } from './native/whole-files.js';
 
 export type { PtyPair } from './native/fds.js';
 export type { ExitStatus, ProcessWatcher } from './native/process-watcher.js';
 export type { SeqpacketMessage, SeqpacketSocket } from './native/seqpacket.js';
 export { FinalState, type InjectedCall, type InjectResult } from './native/syscall-inject.js';
 export type { IpcKind, QueueMessage } from './native/sysv.js';
+export type { WholeFile } from './native/whole-files.js';
 
 /** Everything the addon offers, checked at the boundary; see each part for its calls. */
 export interface NativeAddon
@@ -24,7 +27,8 @@ export interface NativeAddon
     MemoryApi,
     SpawnApi,
     SyscallInjectApi,
-    SysvApi {}
+    SysvApi,
+    WholeFilesApi {}
 
 function adapt(raw: RawBinding): NativeAddon {
   return {
@@ -35,6 +39,7 @@ function adapt(raw: RawBinding): NativeAddon {
     ...spawnApi(raw),
     ...syscallInjectApi(raw),
     ...sysvApi(raw),
+    ...wholeFilesApi(raw),
   };
 }
 

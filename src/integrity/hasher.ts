@@ -52,6 +52,14 @@ export function preferredAlgorithm(): DigestAlgorithm {
   return loadBlake3() ? 'blake3' : 'sha256';
 }
 
+/** The hex digest of `bytes` under `algorithm`, in one call (no copy is kept, unlike a Hasher's). */
+export function digestOf(algorithm: DigestAlgorithm, bytes: Uint8Array): string {
+  const hasher = newHasher(algorithm); // UNSUPPORTED, as for a Hasher, where BLAKE3 cannot load
+  if (algorithm === 'blake3') return (loadBlake3() as Blake3Native).blake3(bytes).toString('hex');
+  hasher.update(bytes);
+  return hasher.digest();
+}
+
 /** A hasher for `algorithm`; UNSUPPORTED when it is BLAKE3 and its native build cannot load. */
 export function newHasher(algorithm: DigestAlgorithm): Hasher {
   if (algorithm === 'sha256') {

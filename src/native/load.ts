@@ -12,6 +12,7 @@ import type { RawSeqpacketBinding } from './seqpacket.js';
 import type { RawSpawnBinding } from './spawn.js';
 import type { RawSyscallInjectBinding } from './syscall-inject.js';
 import type { RawSysvBinding } from './sysv.js';
+import type { RawWholeFilesBinding } from './whole-files.js';
 
 /** The exports of build/Release/node_criu.node (native/addon.cc). */
 export type RawBinding = RawSeqpacketBinding &
@@ -20,7 +21,8 @@ export type RawBinding = RawSeqpacketBinding &
   RawMemoryBinding &
   RawSpawnBinding &
   RawSyscallInjectBinding &
-  RawSysvBinding;
+  RawSysvBinding &
+  RawWholeFilesBinding;
 
 const ADDON_FILE = 'node_criu.node';
 
@@ -48,6 +50,7 @@ const EXPORT_NAMES = Object.keys({
   msgCopy: true,
   msgQueueBytes: true,
   msgSend: true,
+  readWholeFiles: true,
 } satisfies Record<keyof RawBinding, true>);
 
 /** Checks the loaded module's shape, so that a stale or foreign build fails here, not later. */

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { digestFile } from '../../src/integrity/digest.js';
+import { pathStamp } from '../../src/integrity/file-stamp.js';
 import { followImages, type ImagesFollower } from '../../src/integrity/follow-images.js';
+import { loadNative } from '../../src/native.js';
+
+// As in every real checkpoint (CRIU's socket is the addon's), so final images are read whole by it.
+loadNative();
 
 /** A dir on tmpfs where there is one, as checkpoints usually are. */
 function scratchDir(): string {
@@ -73,4 +78,17 @@ test('an image other than page data is hashed only once CRIU has written them al
     const digests = await follower.finish();
     assert.equal(digests.get('core-1.img')?.size, 4000);
     await assertAllMatch(dir, digests);
+  }));
+
+test("small images are read whole, many per call; one larger than the read buffer is followed: every digest and stamp is the file's", () =>
+  asCriu(async (dir, follower) => {
+    writeFileSync(join(dir, 'pages-1.img'), pattern(3 << 20, 1));
+    // 120 images of 3-9 KiB (~700 KiB: more than one 256 KiB read buffer) and one of 400 KiB.
+    for (let i = 0; i < 120; i++) writeFileSync(join(dir, `core-${i}.img`), pattern(3000 + 53 * i, i));
+    writeFileSync(join(dir, 'mm-1.img'), pattern(400 << 10, 9));
+    follower.imagesWritten();
+    writeFileSync(join(dir, 'stats-dump'), pattern(64, 7));
+    const digests = await follower.finish();
+    await assertAllMatch(dir, digests);
+    for (const [name, digest] of digests) assert.deepEqual(digest.stamp, pathStamp(join(dir, name)), `${name}: stamp`);
   }));

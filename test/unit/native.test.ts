@@ -1,15 +1,27 @@
 // Tests the native addon through src/native.ts: SEQPACKET sockets, pidfd waits, fd flags, read
-// buffers a fork leaves alone, errors.
+// buffers a fork leaves alone, small files read whole, errors.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setImmediate as nextImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { pathStamp } from '../../src/integrity/file-stamp.js';
 import { loadNative, type SeqpacketMessage, type SeqpacketSocket } from '../../src/native.js';
 import { faultsOf, forkOnce } from '../helpers/page-faults.js';
 
@@ -583,6 +595,50 @@ test('dontForkBuffer is memory a fork neither copies nor write-protects; a bad s
   assert.ok(keptFaults < 50, `ours does not (${keptFaults} faults)`);
   assert.throws(() => native.dontForkBuffer(0), { code: 'ERR_OUT_OF_RANGE' });
   assert.throws(() => native.dontForkBuffer(2 ** 31), { code: 'ERR_OUT_OF_RANGE' });
+});
+
+test("readWholeFiles reads files whole into one buffer until one does not fit, with the stamps Node's lstat gives", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'node-criu-whole-'));
+  try {
+    const contents = [randomBytes(5000), Buffer.alloc(0), randomBytes(70_000), randomBytes(30_000)];
+    const names = contents.map((_, i) => `f${i}.img`);
+    for (const [i, name] of names.entries()) writeFileSync(join(dir, name), contents[i] as Buffer);
+    const buffer = Buffer.alloc(80_000);
+    // The fourth does not fit in what the first three leave: the call stops before it.
+    const read = native.readWholeFiles(dir, names, buffer);
+    assert.deepEqual(
+      read.map((file) => file.size),
+      [5000, 0, 70_000],
+    );
+    assert.deepEqual(buffer.subarray(0, 75_000), Buffer.concat(contents.slice(0, 3)));
+    for (const [i, file] of read.entries()) {
+      const { size, ...stamp } = file;
+      assert.deepEqual(stamp, pathStamp(join(dir, names[i] as string)), `${names[i]}: stamp as Node's lstat gives it`);
+    }
+    // Alone, the fourth fits; a file larger than the whole buffer reads nothing.
+    assert.deepEqual(
+      native.readWholeFiles(dir, names.slice(3), buffer).map((file) => file.size),
+      [30_000],
+    );
+    assert.deepEqual(buffer.subarray(0, 30_000), contents[3]);
+    assert.deepEqual(native.readWholeFiles(dir, ['f2.img'], Buffer.alloc(69_999)), []);
+    // A link is not followed, a missing file or a dir is an error naming it.
+    symlinkSync(join(dir, 'f0.img'), join(dir, 'link.img'));
+    mkdirSync(join(dir, 'sub'));
+    assert.throws(() => native.readWholeFiles(dir, ['f0.img', 'link.img'], buffer), {
+      code: 'ELOOP',
+      message: /link\.img/,
+    });
+    assert.throws(() => native.readWholeFiles(dir, ['gone.img'], buffer), { code: 'ENOENT', message: /gone\.img/ });
+    assert.throws(() => native.readWholeFiles(dir, ['sub'], buffer), {
+      code: 'EINVAL',
+      message: /sub is not a regular file/,
+    });
+    assert.throws(() => native.readWholeFiles(dir, ['../f0.img'], buffer), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => native.readWholeFiles(join(dir, 'none'), names, buffer), { code: 'ENOENT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('spawnWithFds maps our fds to chosen numbers (even swapped ones), /dev/null elsewhere, and is reaped by watchProcess', async () => {
