@@ -1,5 +1,6 @@
 // The contract every backend keeps: real CRIU (src/criu/) and the simulator (src/sim/).
 import type { BackendName } from './backend-choice.js';
+import type { Manifest } from './integrity/manifest.js';
 import type {
   CheckOptions,
   Checkpoint,
@@ -91,8 +92,17 @@ export interface Backend {
   check(options?: CheckOptions): Promise<CheckResult>;
   /** Checkpoints the tree rooted at `pid`. */
   checkpoint(pid: number, options?: CheckpointOptions): Promise<Checkpoint>;
-  /** Restores the checkpoint in `imagesDir` as a child of this process. */
-  restore(imagesDir: string, options?: RestoreOptions): Promise<RestoredProcess>;
+  /**
+   * Restores the checkpoint in `imagesDir` as a child of this process. `read`: what the caller
+   * has just read of it (restore() reads the manifest to choose the backend), not read again.
+   */
+  restore(imagesDir: string, options?: RestoreOptions, read?: CheckpointRead): Promise<RestoredProcess>;
+}
+
+/** What restore() has already read of a checkpoint, handed to the backend so it is not read again. */
+export interface CheckpointRead {
+  /** Its manifest (`node-criu.json`) as just read; undefined when the dir has none. */
+  manifest: Manifest | undefined;
 }
 
 /** The capabilities of a backend. */

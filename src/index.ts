@@ -23,7 +23,7 @@ import type {
 export type { ArchiveCompression } from './archive/compression.js';
 export { type ExportOptions, type ExportResult, exportCheckpoint } from './archive/export.js';
 export { type ImportOptions, type ImportResult, importCheckpoint } from './archive/import.js';
-export { type Backend, CAPABILITIES, type Capability, capabilitiesOf } from './backend.js';
+export { type Backend, CAPABILITIES, type Capability, type CheckpointRead, capabilitiesOf } from './backend.js';
 export type { BackendChoice, BackendName } from './backend-choice.js';
 export { CriuError, type CriuErrorCode, type CriuOperation, errnoName, isCriuError } from './errors.js';
 export { formatFdTable, readFdTable } from './fds/fd-table.js';
@@ -220,10 +220,12 @@ export async function restore(imagesDir: string, options?: RestoreOptions): Prom
     throw new TypeError('imagesDir must be a non-empty string.');
   const [requested, rest] = takeBackend(options);
   const valid = validateRestoreOptions(rest);
-  const writer = await readManifest(imagesDir).then(
-    (m) => m?.backend,
+  // Read once: the backend is given it. A malformed one is left for the backend to report.
+  const read = await readManifest(imagesDir).then(
+    (manifest) => ({ manifest }),
     () => undefined,
   );
+  const writer = read?.manifest?.backend;
   if (requested === 'criu' && writer === 'sim') {
     throw new CriuError(
       'INVALID_IMAGES',
@@ -232,5 +234,5 @@ export async function restore(imagesDir: string, options?: RestoreOptions): Prom
     );
   }
   const { chosen } = await choose(requested, valid.criuPath, writer, 'restore', imagesDir);
-  return backends[chosen].restore(imagesDir, valid);
+  return backends[chosen].restore(imagesDir, valid, read);
 }

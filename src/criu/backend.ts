@@ -8,5 +8,5 @@ export const criuBackend: Backend = {
   name: 'criu',
   check: (options = {}) => criuCheck(options),
   checkpoint: (pid, options = {}) => criuCheckpoint(pid, options),
-  restore: (imagesDir, options = {}) => criuRestore(imagesDir, options),
+  restore: (imagesDir, options = {}, read) => criuRestore(imagesDir, options, read),
 };

@@ -1,6 +1,7 @@
 // restore() on real CRIU: the checkpoint read and verified, then the restore runner over the
 // registered concerns (restore/concerns.ts), with CRIU making the tree (restore-execution.ts).
 
+import type { CheckpointRead } from '../backend.js';
 import { type Manifest, readManifest } from '../integrity/manifest.js';
 import { restoreContext } from '../pipeline/restore-context.js';
 import { runRestore } from '../pipeline/run-restore.js';
@@ -11,17 +12,21 @@ import type { RestoredProcess, RestoreOptions } from '../types.js';
 import { criuExecution } from './restore-execution.js';
 import { criuClient } from './runtime.js';
 
-/** `pageServer`: with `lazyPages`, the pages come from a migration's source (serve()). */
+/**
+ * `read`: the manifest as restore() read it. `pageServer`: with `lazyPages`, the pages come from a
+ * migration's source (serve()).
+ */
 export async function criuRestore(
   imagesDir: string,
   options: RestoreOptions,
+  read?: CheckpointRead,
   pageServer?: PageServerSource,
 ): Promise<RestoredProcess> {
   const client = await criuClient(options.criuPath, 'restore');
   // CRIU, which takes milliseconds to load before it reads a request, starts before the checkpoint
   // is verified and planned when it will be handed none of our fds (CRIU gets them as it starts).
   // Should the plan hand it some after all, another is started then and this one killed.
-  const manifest = await readManifest(imagesDir).catch(() => undefined);
+  const manifest = read ? read.manifest : await readManifest(imagesDir).catch(() => undefined);
   const early = handsCriuNoFds(options, manifest) ? client.startAhead() : undefined;
   try {
     // Page data is verified while CRIU restores the tree, stopped (restore/page-verification.ts).

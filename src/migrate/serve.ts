@@ -239,6 +239,7 @@ class Server_ extends EventEmitter<MigrationServerEvents> implements MigrationSe
           ...(this.#options.criuPath === undefined ? {} : { criuPath: this.#options.criuPath }),
           ...(this.#options.logLevel === undefined ? {} : { logLevel: this.#options.logLevel }),
         },
+        undefined,
         { socket: daemons },
       );
     } catch (error) {

@@ -9,5 +9,5 @@ export const simBackend: Backend = {
   name: 'sim',
   check: () => simCheck(),
   checkpoint: (pid, options = {}) => simCheckpoint(pid, options),
-  restore: (imagesDir, options = {}) => simRestore(imagesDir, options),
+  restore: (imagesDir, options = {}, read) => simRestore(imagesDir, options, read),
 };

@@ -1,6 +1,7 @@
 // restore() in the simulator: the restore runner over the concerns it shares with CRIU's restore
 // (pid wait, pipe data, fds, mappings, CRIU flags) and its own checks, with the simulator making
 // the tree (restore-execution.ts).
+import type { CheckpointRead } from '../backend.js';
 import { restoreContext } from '../pipeline/restore-context.js';
 import { runRestore } from '../pipeline/run-restore.js';
 import { criuFlags } from '../restore/criu-flags.js';
@@ -21,9 +22,10 @@ export type SimRestoreOptions = RestoreOptions;
 export async function simRestore(
   imagesDir: string,
   options: SimRestoreOptions,
+  read?: CheckpointRead,
   world: SimWorld = simWorld(),
 ): Promise<RestoredProcess> {
-  const checkpoint = await readCheckpointToRestore(imagesDir, options);
+  const checkpoint = await readCheckpointToRestore(imagesDir, { ...options, ...read });
   const context = restoreContext(imagesDir, options, checkpoint);
   const pipes = simPipePairs();
   const holder = (pid: number) => {
