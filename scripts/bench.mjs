@@ -33,8 +33,13 @@ const quick = values.quick ?? false;
 const runs = Math.max(5, Number(process.env.RUNS ?? (quick ? 5 : 7)));
 // A small victim's operations take 25-50 ms and spread by a few ms between rounds on this VM: the
 // median of 7 moved by more than the 5% its target allows (a full run's tiny C checkpoint 1.10,
-// 51-round A/Bs of the same code 1.03), and a round costs well under a second.
-const smallRuns = runs * 3;
+// 51-round A/Bs of the same code 1.03), and 21 by 2-4% (1.07 against 1.03), while a round costs
+// well under a second.
+const smallRuns = runs * 7;
+// The 1 GiB victim's rows are bimodal on this VM, on both sides alike (a dump took 0.4 s or 2.4 s;
+// touching memory first did not change that), so a median of 7 fell anywhere between the two; so,
+// less, are the 100 MiB ones. The 4 GiB victim keeps 7: a round of it takes half a minute.
+const largeRuns = runs * 2;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 if (process.getuid?.() !== 0) {
   console.error('bench: CRIU needs root; run as root.');
@@ -45,7 +50,7 @@ const started = Date.now();
 const scratch = makeScratch();
 const bins = compileFixtures(scratch.dir('bin'));
 const log = (message) => console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
-const ctx = makeContext({ runs, smallRuns, quick, scratch, bins, log });
+const ctx = makeContext({ runs, smallRuns, largeRuns, quick, scratch, bins, log });
 const rows = [];
 for (const [id, run] of Object.entries(cases)) {
   if (only && !only.has(id)) continue;
@@ -61,6 +66,7 @@ const meta = {
   quick,
   runs,
   smallRuns,
+  largeRuns,
   durationS: Math.round((Date.now() - started) / 1000),
   criuVersion: execFileSync(criuPath, ['--version'], { encoding: 'utf8' }).match(/Version: (\S+)/)?.[1] ?? '?',
   machine: `${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, Node ${process.versions.node}`,

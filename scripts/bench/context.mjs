@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { startVictim, VICTIMS } from './fixtures.mjs';
 import { killGroup, waitGone, waitUsable } from './pids.mjs';
 
-export function makeContext({ runs, smallRuns = runs, quick, scratch, bins, log }) {
+export function makeContext({ runs, smallRuns = runs, largeRuns = runs, quick, scratch, bins, log }) {
   return {
     runs,
-    /** Rounds for case 1's small victims (latencyCase's `small`). */
+    /** Rounds for case 1's small victims. */
     smallRuns,
+    /** Rounds for case 1's 100 MiB and 1 GiB victims. */
+    largeRuns,
     quick,
     scratch,
     bins,

@@ -15,7 +15,7 @@ function targetText(t) {
 
 export function markdown(rows, meta) {
   const lines = [
-    `node-criu vs raw CRIU ${meta.criuVersion} (CLI), ${meta.runs} alternating runs per side (${meta.smallRuns} for case 1's small victims)${meta.quick ? ' (--quick)' : ''};`,
+    `node-criu vs raw CRIU ${meta.criuVersion} (CLI), ${meta.runs} alternating runs per side (case 1: ${meta.smallRuns} for the small victims, ${meta.largeRuns ?? meta.runs} for 100 MiB and 1 GiB)${meta.quick ? ' (--quick)' : ''};`,
     `${meta.date}, ${meta.machine}. Images on tmpfs. Ratio = node-criu median / raw median.`,
     '',
     '| # | case | unit | node-criu median | min | max | raw/baseline median | min | max | ratio | target | met |',

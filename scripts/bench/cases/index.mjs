@@ -18,6 +18,12 @@ const LARGE = ['C, 100 MiB', 'C, 1 GiB', 'C, 4 GiB'];
 /** Victims measured again with digests off: the wrapper's own cost, beside the defaults' rows. */
 const NO_DIGEST = ['tiny C', 'C, 1 GiB'];
 
+/** Case 1's rounds for `victim` (bench.mjs says why they differ). */
+function roundsOf(ctx, victim) {
+  if (SMALL.includes(victim)) return ctx.smallRuns;
+  return victim === 'C, 4 GiB' ? ctx.runs : ctx.largeRuns;
+}
+
 export const cases = {
   1: async (ctx) => {
     const bandwidth = await memoryBandwidth(ctx);
@@ -26,12 +32,14 @@ export const cases = {
       row('1', 'fresh memory (first memset of 1 GiB: every page faulted in)', 'GB/s', bandwidth.firstTouch, null, null),
     ];
     for (const victim of ctx.quick ? SMALL.slice(0, 1) : SMALL)
-      rows.push(...(await latencyCase(ctx, '1', victim, { small: true })));
+      rows.push(...(await latencyCase(ctx, '1', victim, { runs: roundsOf(ctx, victim) })));
     for (const victim of ctx.quick ? LARGE.slice(0, 1) : LARGE)
-      rows.push(...(await latencyCase(ctx, '1', victim, { large: true })));
+      rows.push(...(await latencyCase(ctx, '1', victim, { large: true, runs: roundsOf(ctx, victim) })));
     for (const victim of ctx.quick ? NO_DIGEST.slice(0, 1) : NO_DIGEST) {
       const large = LARGE.includes(victim);
-      rows.push(...(await latencyCase(ctx, '1', victim, { large, small: !large, options: { digest: false } })));
+      rows.push(
+        ...(await latencyCase(ctx, '1', victim, { large, runs: roundsOf(ctx, victim), options: { digest: false } })),
+      );
     }
     return rows;
   },

@@ -15,11 +15,10 @@ const THROUGHPUT = { op: '>=', value: 0.95, of: 'ratio' };
  * node-criu with `options` against raw CRIU at its defaults. The headline rows use node-criu's
  * defaults too (every image hashed at checkpoint and verified at restore); `{ digest: false }`
  * gets rows of its own, labelled, for the cost of the wrapper alone (restore then checks sizes).
- * A small victim gets `ctx.smallRuns` rounds.
+ * `runs` rounds of each (default `ctx.runs`).
  */
-export async function latencyCase(ctx, caseId, victim, { large = false, small = false, options = {} } = {}) {
+export async function latencyCase(ctx, caseId, victim, { large = false, runs = ctx.runs, options = {} } = {}) {
   const { scratch } = ctx;
-  const runs = small ? ctx.smallRuns : ctx.runs;
   const label = options.digest === false ? `${victim} (digest: false)` : victim;
   const target = large ? LARGE_LATENCY : LATENCY;
   const rows = [];
