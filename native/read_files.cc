@@ -53,7 +53,8 @@ std::string NameAt(const Napi::Env& env, const Napi::Array& names, uint32_t inde
   Napi::Value value = names.Get(index);
   std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
   if (name.empty() || name.find('/') != std::string::npos) {
-    Napi::TypeError error = Napi::TypeError::New(env, "names must be file names (strings without '/')");
+    Napi::TypeError error =
+        Napi::TypeError::New(env, "names must be file names (strings without '/')");
     error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
     throw error;
   }
@@ -86,10 +87,13 @@ Napi::Value ReadWholeFiles(const Napi::CallbackInfo& info) {
     if (fd.get() < 0) throw SystemError(env, errno, "open", path);
     // statx, as libuv does for Node's fs.fstat: the same device number as a stamp Node takes.
     struct statx st;
-    if (statx(fd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_SIZE | STATX_CTIME, &st) != 0) {
+    const unsigned int wanted = STATX_TYPE | STATX_INO | STATX_SIZE | STATX_CTIME;
+    if (statx(fd.get(), "", AT_EMPTY_PATH, wanted, &st) != 0) {
       throw SystemError(env, errno, "statx", path);
     }
-    if (!S_ISREG(st.stx_mode)) throw SystemError(env, EINVAL, "read", path + " is not a regular file");
+    if (!S_ISREG(st.stx_mode)) {
+      throw SystemError(env, EINVAL, "read", path + " is not a regular file");
+    }
     const size_t room = capacity - used;
     if (st.stx_size > room) break;
     // A byte more than its size is asked for (one read, short at the end), so that a file still
