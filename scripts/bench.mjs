@@ -37,8 +37,8 @@ const runs = Math.max(5, Number(process.env.RUNS ?? (quick ? 5 : 7)));
 // well under a second.
 const smallRuns = runs * 7;
 // The 1 GiB victim's rows are bimodal on this VM, on both sides alike (a dump took 0.4 s or 2.4 s;
-// touching memory first did not change that), so a median of 7 fell anywhere between the two; so,
-// less, are the 100 MiB ones. The 4 GiB victim keeps 7: a round of it takes half a minute.
+// touching memory first did not change that), so a median of 7 fell anywhere between the two; the
+// 100 MiB rows spread less, but moved too. The 4 GiB victim keeps 7: a round takes half a minute.
 const largeRuns = runs * 2;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 if (process.getuid?.() !== 0) {
