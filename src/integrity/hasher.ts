@@ -52,20 +52,8 @@ export function preferredAlgorithm(): DigestAlgorithm {
   return loadBlake3() ? 'blake3' : 'sha256';
 }
 
-/** The hex digest of `bytes` under `algorithm`, in one call (no copy is kept, unlike a Hasher's). */
-export function digestOf(algorithm: DigestAlgorithm, bytes: Uint8Array): string {
-  const hasher = newHasher(algorithm); // UNSUPPORTED, as for a Hasher, where BLAKE3 cannot load
-  if (algorithm === 'blake3') return (loadBlake3() as Blake3Native).blake3(bytes).toString('hex');
-  hasher.update(bytes);
-  return hasher.digest();
-}
-
-/** A hasher for `algorithm`; UNSUPPORTED when it is BLAKE3 and its native build cannot load. */
-export function newHasher(algorithm: DigestAlgorithm): Hasher {
-  if (algorithm === 'sha256') {
-    const hash = createHash('sha256');
-    return { update: (data) => void hash.update(data), digest: () => hash.digest('hex') };
-  }
+/** The native BLAKE3 build; UNSUPPORTED where it cannot load. */
+function requireBlake3(): Blake3Native {
   const native = loadBlake3();
   if (!native) {
     throw new CriuError(
@@ -74,6 +62,22 @@ export function newHasher(algorithm: DigestAlgorithm): Hasher {
       { operation: 'read-images' },
     );
   }
+  return native;
+}
+
+/** The hex digest of `bytes` under `algorithm`, in one call (no copy is kept, unlike a Hasher's). */
+export function digestOf(algorithm: DigestAlgorithm, bytes: Uint8Array): string {
+  if (algorithm === 'sha256') return createHash('sha256').update(bytes).digest('hex');
+  return requireBlake3().blake3(bytes).toString('hex');
+}
+
+/** A hasher for `algorithm`; UNSUPPORTED when it is BLAKE3 and its native build cannot load. */
+export function newHasher(algorithm: DigestAlgorithm): Hasher {
+  if (algorithm === 'sha256') {
+    const hash = createHash('sha256');
+    return { update: (data) => void hash.update(data), digest: () => hash.digest('hex') };
+  }
+  const native = requireBlake3();
   // Creating a native hasher costs ~9 us here, more than reading a small image (700 of them for a
   // tree of 100): a file that comes in one small update is digested by the one-shot call instead.
   let hash: InstanceType<Blake3Native['Blake3Hasher']> | undefined;
