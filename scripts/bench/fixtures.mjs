@@ -15,6 +15,7 @@ const SOURCES = {
   bandwidth: join(ROOT, 'scripts/bench/fixtures/bench-bandwidth.c'),
   sysv: join(ROOT, 'scripts/bench/fixtures/bench-sysv.c'),
   pidFree: join(ROOT, 'scripts/bench/fixtures/bench-pid-free.c'),
+  pagesReader: join(ROOT, 'scripts/bench/fixtures/bench-pages-reader.c'),
 };
 
 /** Compiles every fixture into `dir`; returns their paths by name. */

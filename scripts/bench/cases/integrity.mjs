@@ -1,9 +1,12 @@
 // Case 5: what the integrity manifest costs. Checkpoint with digests (the default) against
 // without (`digest: false`, sizes only), and restore verifying those digests (the default)
-// against `verify: false`, on the same victim size.
+// against `verify: false`, on the same victim size. Then the floor under the first: raw CRIU with
+// a plain C reader of its page data alongside (bench-pages-reader.c: the follower's reads, no
+// hashing) against raw CRIU alone.
 import { checkpoint, restore } from '../../../dist/src/index.js';
 import { alternate } from '../ab.mjs';
 import { imagePids } from '../images.mjs';
+import { rawDump } from '../raw-criu.mjs';
 import { row } from '../rows.mjs';
 
 export async function integrityCase(ctx) {
@@ -37,8 +40,11 @@ export async function integrityCase(ctx) {
   });
   const restores = await alternate(ctx.runs, { verify: restoreSide(true), none: restoreSide(false) });
   ctx.scratch.remove(dir);
-  const cost = (r) =>
-    `costs ${(r.verify?.median ?? r.digest.median) - r.none.median > 0 ? '+' : ''}${((r.verify?.median ?? r.digest.median) - r.none.median).toFixed(0)} ms`;
+  const reading = await readingAlongside(ctx, victim);
+  const cost = (r) => {
+    const ms = (r.verify ?? r.digest ?? r.reader).median - r.none.median;
+    return `costs ${ms > 0 ? '+' : ''}${ms.toFixed(0)} ms`;
+  };
   return [
     row(
       '5',
@@ -58,5 +64,39 @@ export async function integrityCase(ctx) {
       null,
       cost(restores),
     ),
+    row(
+      '5',
+      `raw CRIU with a plain reader of its page data alongside (baseline: raw CRIU alone), ${victim}`,
+      'ms',
+      reading.reader,
+      reading.none,
+      null,
+      cost(reading),
+    ),
   ];
+}
+
+/**
+ * `criu dump` (kill) with bench-pages-reader following its pages files, against `criu dump` alone,
+ * in case 1's rounds for the victim: what any reading during the dump costs CRIU here.
+ */
+async function readingAlongside(ctx, victim) {
+  ctx.log(`case 5: raw CRIU with and without a reader of its page data alongside, ${victim}`);
+  const side = (withReader) => ({
+    prepare: async () => {
+      const state = { victim: await ctx.start(victim), dir: ctx.scratch.dir('raw') };
+      if (withReader) {
+        const started = await ctx.startCommand(ctx.bins.pagesReader, (ready) => [state.dir, ready]);
+        state.reader = started.child;
+      }
+      return state;
+    },
+    measure: ({ victim, dir }) => rawDump(victim.pid, dir),
+    cleanup: async ({ victim, dir, reader }) => {
+      reader?.kill('SIGKILL');
+      await ctx.end(victim.pid);
+      ctx.scratch.remove(dir);
+    },
+  });
+  return alternate(ctx.largeRuns, { reader: side(true), none: side(false) });
 }
