@@ -27,6 +27,7 @@
             'native/pidfd.cc',
             'native/ptrace_inject.cc',
             'native/pty.cc',
+            'native/proc_fds.cc',
             'native/read_files.cc',
             'native/seqpacket.cc',
             'native/seqpacket_io.cc',

@@ -9,6 +9,7 @@
 #include "pid_watcher.h"
 #include "ptrace_inject.h"
 #include "pty.h"
+#include "proc_fds.h"
 #include "read_files.h"
 #include "seqpacket.h"
 #include "seqpacket_io.h"
@@ -34,6 +35,8 @@ NodeCriuAddon::NodeCriuAddon(Napi::Env env, Napi::Object exports) {
                   InstanceValue("dontForkBuffer", Napi::Function::New(env, DontForkBuffer, "dontForkBuffer"),
                                 napi_enumerable),
                   InstanceValue("readWholeFiles", Napi::Function::New(env, ReadWholeFiles, "readWholeFiles"),
+                                napi_enumerable),
+                  InstanceValue("readProcFds", Napi::Function::New(env, ReadProcFds, "readProcFds"),
                                 napi_enumerable),
                   InstanceValue("pipePair", Napi::Function::New(env, PipePair, "pipePair"),
                                 napi_enumerable),

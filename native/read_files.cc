@@ -12,25 +12,11 @@
 #include <cstdint>
 #include <string>
 
+#include "scoped_fd.h"
 #include "system_error.h"
 
 namespace node_criu {
 namespace {
-
-// Closes the fd it holds when it goes out of scope, whatever throws.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Reads from the start of `fd` into `into`, up to `length` bytes, until a read comes back short
 // (a regular file's read is short only at its end) or empty; -1 with errno on failure.

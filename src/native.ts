@@ -1,10 +1,11 @@
 // Typed, lazy loader of the native addon (native/*.cc): SEQPACKET sockets, pidfd waits, fd flags,
-// read buffers a fork leaves alone, small files read whole, syscall injection under ptrace, SysV
-// object access. The entry point the rest of node-criu imports; each concern's contract, raw
-// binding and argument checks live in src/native/.
+// read buffers a fork leaves alone, small files read whole, a process's fd table, syscall
+// injection under ptrace, SysV object access. The entry point the rest of node-criu imports; each
+// concern's contract, raw binding and argument checks live in src/native/.
 import { type FdApi, fdApi } from './native/fds.js';
 import { loadBinding, type RawBinding } from './native/load.js';
 import { type MemoryApi, memoryApi } from './native/memory.js';
+import { type ProcFdsApi, procFdsApi } from './native/proc-fds.js';
 import { type ProcessWatcherApi, processWatcherApi } from './native/process-watcher.js';
 import { type SeqpacketApi, seqpacketApi } from './native/seqpacket.js';
 import { type SpawnApi, spawnApi } from './native/spawn.js';
@@ -13,6 +14,7 @@ import { type SysvApi, sysvApi } from './native/sysv.js';
 import { type WholeFilesApi, wholeFilesApi } from './native/whole-files.js';
 
 export type { PtyPair } from './native/fds.js';
+export type { ProcFd, ProcFdStat } from './native/proc-fds.js';
 export type { ExitStatus, ProcessWatcher } from './native/process-watcher.js';
 export type { SeqpacketMessage, SeqpacketSocket } from './native/seqpacket.js';
 export { FinalState, type InjectedCall, type InjectResult } from './native/syscall-inject.js';
@@ -28,7 +30,8 @@ export interface NativeAddon
     SpawnApi,
     SyscallInjectApi,
     SysvApi,
-    WholeFilesApi {}
+    WholeFilesApi,
+    ProcFdsApi {}
 
 function adapt(raw: RawBinding): NativeAddon {
   return {
@@ -40,6 +43,7 @@ function adapt(raw: RawBinding): NativeAddon {
     ...syscallInjectApi(raw),
     ...sysvApi(raw),
     ...wholeFilesApi(raw),
+    ...procFdsApi(raw),
   };
 }
 

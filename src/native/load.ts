@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { buildHint, nativeDirs } from './addon-dirs.js';
 import type { RawFdBinding } from './fds.js';
 import type { RawMemoryBinding } from './memory.js';
+import type { RawProcFdsBinding } from './proc-fds.js';
 import type { RawProcessWatcherBinding } from './process-watcher.js';
 import type { RawSeqpacketBinding } from './seqpacket.js';
 import type { RawSpawnBinding } from './spawn.js';
@@ -22,7 +23,8 @@ export type RawBinding = RawSeqpacketBinding &
   RawSpawnBinding &
   RawSyscallInjectBinding &
   RawSysvBinding &
-  RawWholeFilesBinding;
+  RawWholeFilesBinding &
+  RawProcFdsBinding;
 
 const ADDON_FILE = 'node_criu.node';
 
@@ -51,6 +53,7 @@ const EXPORT_NAMES = Object.keys({
   msgQueueBytes: true,
   msgSend: true,
   readWholeFiles: true,
+  readProcFds: true,
 } satisfies Record<keyof RawBinding, true>);
 
 /** Checks the loaded module's shape, so that a stale or foreign build fails here, not later. */
