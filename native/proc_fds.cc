@@ -1,6 +1,6 @@
-// Reading a process's fd table through Node's fs took ~33 us an fd (a readlink, an fdinfo file
-// opened, read and closed, a stat, each a call from JavaScript), and a checkpoint reads the frozen
-// tree's table while CRIU waits for its answer. Here each fd costs its system calls.
+// A checkpoint reads the frozen tree's fd table while CRIU waits for its answer. Through Node's fs
+// that is a readlink, an fdinfo file opened, read and closed, and a stat an fd, each a call from
+// JavaScript: 0.49 ms for an idle Node process's 17 fds, against 0.31 ms through this one call.
 #include "proc_fds.h"
 
 #include <dirent.h>

@@ -145,8 +145,9 @@ type RawRow = ReturnType<typeof rowOf>;
 
 /**
  * The rows of `pid`'s fds, ascending; an fd closed meanwhile is left out. Through the addon where
- * it is loaded (a checkpoint has loaded it): each fd then costs its system calls, against ~33 us
- * through Node's fs (a readlink, an fdinfo file, a stat), measured warm on an idle Node process.
+ * it is loaded (a checkpoint has loaded it, and reads the frozen tree's table while CRIU waits):
+ * an idle Node 24 process's 17 fds took 0.31 ms, against 0.49 ms through Node's fs (a readlink, an
+ * fdinfo file and a stat an fd), medians of 200 warm reads.
  */
 function pidRows(pid: number): RawRow[] {
   const native = nativeIfLoaded();
