@@ -1,8 +1,8 @@
 // Case 5: what the integrity manifest costs. Checkpoint with digests (the default) against
 // without (`digest: false`, sizes only), and restore verifying those digests (the default)
-// against `verify: false`, on the same victim size. Then the floor under the first: raw CRIU with
-// a plain C reader of its page data alongside (bench-pages-reader.c: the follower's reads, no
-// hashing) against raw CRIU alone.
+// against `verify: false`, on the same victim size. Then, to compare the first with, raw CRIU
+// with a plain C reader of its page data alongside (bench-pages-reader.c: the follower's reads,
+// no hashing) against raw CRIU alone: what reading during the dump costs CRIU on this machine.
 import { checkpoint, restore } from '../../../dist/src/index.js';
 import { alternate } from '../ab.mjs';
 import { imagePids } from '../images.mjs';
@@ -78,7 +78,7 @@ export async function integrityCase(ctx) {
 
 /**
  * `criu dump` (kill) with bench-pages-reader following its pages files, against `criu dump` alone,
- * in case 1's rounds for the victim: what any reading during the dump costs CRIU here.
+ * in case 1's rounds for the victim: what a plain reader alongside costs CRIU here.
  */
 async function readingAlongside(ctx, victim) {
   ctx.log(`case 5: raw CRIU with and without a reader of its page data alongside, ${victim}`);
